@@ -1,0 +1,1294 @@
+package store
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+)
+
+// Memory is the in-memory Store. One RWMutex guards the whole state: reads share it, writes hold it
+// for the few microseconds a change takes. Contacts of a location are also kept in an array sorted
+// by (dateAdded, id), so that listing and cursor paging cost what the page costs, not what the
+// location holds.
+type Memory struct {
+	now  func() time.Time
+	sink func(Event)
+
+	mu sync.RWMutex // guards everything below
+	// locs maps a location id to its state; order keeps creation order.
+	locs  map[string]*location
+	order []string
+	// contactLoc maps every contact id to its location, to tell "another location's" from "unknown".
+	contactLoc map[string]string
+	rng        *rand.Rand
+}
+
+type location struct {
+	info fixtures.Location // settings, users and custom field definitions only
+
+	contacts map[string]*contact
+	// byAdded holds the contacts sorted ascending by (dateAdded, id); newest last.
+	byAdded []*contact
+	byEmail map[string][]*contact
+	byPhone map[string][]*contact
+	// deleted remembers deleted contact ids (bulk tagging reports "contact is deleted").
+	deleted map[string]struct{}
+
+	appointments []*fixtures.Appointment
+	businesses   []*fixtures.Business
+	businessByID map[string]*fixtures.Business
+}
+
+type contact struct {
+	c         fixtures.Contact
+	tasks     []*fixtures.Task
+	notes     []*fixtures.Note
+	campaigns []string
+	workflows []fixtures.Workflow
+}
+
+// NewMemory returns an empty store. now is the clock (the mock's injectable one); sink, if not nil,
+// receives every event in change order (see Event).
+func NewMemory(now func() time.Time, sink func(Event)) *Memory {
+	var seed [16]byte
+	_, _ = crand.Read(seed[:])
+	return &Memory{
+		now:        now,
+		sink:       sink,
+		locs:       map[string]*location{},
+		contactLoc: map[string]string{},
+		rng:        rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
+	}
+}
+
+var _ Store = (*Memory)(nil)
+
+func newLocation(info fixtures.Location) *location {
+	info.Contacts, info.Appointments, info.Businesses = nil, nil, nil
+	return &location{
+		info:         info,
+		contacts:     map[string]*contact{},
+		byEmail:      map[string][]*contact{},
+		byPhone:      map[string][]*contact{},
+		deleted:      map[string]struct{}{},
+		businessByID: map[string]*fixtures.Business{},
+	}
+}
+
+// --- helpers that assume m.mu is held -------------------------------------------------------
+
+func (m *Memory) emitLocked(e Event) {
+	if m.sink != nil {
+		m.sink(e)
+	}
+}
+
+func (m *Memory) newIDLocked() string { return fixtures.NewID(m.rng.IntN) }
+
+func (m *Memory) stampLocked() fixtures.Timestamp { return fixtures.At(m.now()) }
+
+// touch moves a timestamp on: now, or one millisecond after the previous value if the clock has not
+// moved, so two quick updates never share a dateUpdated (webhook and polling dedupe keys).
+func touch(prev, now fixtures.Timestamp) fixtures.Timestamp {
+	if now <= prev {
+		return prev + 1
+	}
+	return now
+}
+
+func (m *Memory) locLocked(id string) (*location, error) {
+	l := m.locs[id]
+	if l == nil {
+		return nil, &NotFoundError{Kind: "Location", ID: id}
+	}
+	return l, nil
+}
+
+func (m *Memory) contactLocked(locID, id string) (*location, *contact, error) {
+	l, err := m.locLocked(locID)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := l.contacts[id]
+	if c == nil {
+		return l, nil, &NotFoundError{Kind: "Contact", ID: id}
+	}
+	return l, c, nil
+}
+
+func less(a, b *contact) bool {
+	if a.c.DateAdded != b.c.DateAdded {
+		return a.c.DateAdded < b.c.DateAdded
+	}
+	return a.c.ID < b.c.ID
+}
+
+// position returns the index of the first contact in byAdded whose key is >= (added, id).
+func (l *location) position(added fixtures.Timestamp, id string) int {
+	return sort.Search(len(l.byAdded), func(i int) bool {
+		c := l.byAdded[i]
+		if c.c.DateAdded != added {
+			return c.c.DateAdded > added
+		}
+		return c.c.ID >= id
+	})
+}
+
+func (l *location) insert(c *contact) {
+	i := l.position(c.c.DateAdded, c.c.ID)
+	l.byAdded = slices.Insert(l.byAdded, i, c)
+	l.contacts[c.c.ID] = c
+	l.index(c)
+}
+
+func (l *location) remove(c *contact) {
+	i := l.position(c.c.DateAdded, c.c.ID)
+	if i < len(l.byAdded) && l.byAdded[i] == c {
+		l.byAdded = slices.Delete(l.byAdded, i, i+1)
+	}
+	delete(l.contacts, c.c.ID)
+	l.unindex(c)
+}
+
+func (l *location) index(c *contact) {
+	if e := strings.ToLower(c.c.Email); e != "" {
+		l.byEmail[e] = append(l.byEmail[e], c)
+	}
+	if p := c.c.Phone; p != "" {
+		l.byPhone[p] = append(l.byPhone[p], c)
+	}
+}
+
+func (l *location) unindex(c *contact) {
+	drop := func(idx map[string][]*contact, key string) {
+		if key == "" {
+			return
+		}
+		list := slices.DeleteFunc(idx[key], func(x *contact) bool { return x == c })
+		if len(list) == 0 {
+			delete(idx, key)
+		} else {
+			idx[key] = list
+		}
+	}
+	drop(l.byEmail, strings.ToLower(c.c.Email))
+	drop(l.byPhone, c.c.Phone)
+}
+
+func (l *location) priority() []string {
+	if len(l.info.DuplicatePriority) > 0 {
+		return l.info.DuplicatePriority
+	}
+	return []string{"email", "phone"}
+}
+
+// match finds the oldest contact other than exclude whose field equals the value.
+func (l *location) match(field, value string, exclude *contact) *contact {
+	if value == "" {
+		return nil
+	}
+	var list []*contact
+	switch field {
+	case "email":
+		list = l.byEmail[strings.ToLower(value)]
+	case "phone":
+		list = l.byPhone[value]
+	}
+	for _, c := range list {
+		if c != exclude {
+			return c
+		}
+	}
+	return nil
+}
+
+// matchAny walks the location's identifier priority and returns the first match.
+func (l *location) matchAny(email, phone string, exclude *contact) (*contact, string) {
+	for _, f := range l.priority() {
+		v := email
+		if f == "phone" {
+			v = phone
+		}
+		if c := l.match(f, v, exclude); c != nil {
+			return c, f
+		}
+	}
+	return nil, ""
+}
+
+func cloneContact(c fixtures.Contact) fixtures.Contact {
+	c.AdditionalEmails = slices.Clone(c.AdditionalEmails)
+	c.AdditionalPhones = slices.Clone(c.AdditionalPhones)
+	c.Tags = cloneNonNil(c.Tags)
+	c.Followers = cloneNonNil(c.Followers)
+	cf := make([]fixtures.CustomField, len(c.CustomFields))
+	for i, f := range c.CustomFields {
+		cf[i] = fixtures.CustomField{ID: f.ID, Value: slices.Clone(f.Value)}
+	}
+	c.CustomFields = cf
+	if c.DNDSettings != nil {
+		d := cloneDND(*c.DNDSettings)
+		c.DNDSettings = &d
+	}
+	if c.AttributionSource != nil {
+		a := *c.AttributionSource
+		c.AttributionSource = &a
+	}
+	if c.LastAttributionSource != nil {
+		a := *c.LastAttributionSource
+		c.LastAttributionSource = &a
+	}
+	if c.CreatedBy != nil {
+		cb := *c.CreatedBy
+		c.CreatedBy = &cb
+	}
+	return c
+}
+
+func cloneDND(d fixtures.DNDSettings) fixtures.DNDSettings {
+	for _, p := range []**fixtures.DNDSetting{&d.Call, &d.Email, &d.SMS, &d.WhatsApp, &d.GMB, &d.FB} {
+		if *p != nil {
+			v := **p
+			*p = &v
+		}
+	}
+	return d
+}
+
+func cloneNonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return slices.Clone(s)
+}
+
+func cloneTask(t *fixtures.Task) fixtures.Task { return *t }
+func cloneNote(n *fixtures.Note) fixtures.Note { return *n }
+
+func cloneAppointment(a *fixtures.Appointment) fixtures.Appointment {
+	v := *a
+	v.Users = cloneNonNil(v.Users)
+	v.AssignedResources = cloneNonNil(v.AssignedResources)
+	return v
+}
+
+// --- locations ------------------------------------------------------------------------------
+
+// Locations implements Store.
+func (m *Memory) Locations() []fixtures.Location {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]fixtures.Location, 0, len(m.order))
+	for _, id := range m.order {
+		out = append(out, cloneLocationInfo(m.locs[id].info))
+	}
+	return out
+}
+
+func cloneLocationInfo(l fixtures.Location) fixtures.Location {
+	l.DuplicatePriority = slices.Clone(l.DuplicatePriority)
+	l.Users = slices.Clone(l.Users)
+	l.CustomFields = slices.Clone(l.CustomFields)
+	return l
+}
+
+// Location implements Store.
+func (m *Memory) Location(id string) (fixtures.Location, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	l, err := m.locLocked(id)
+	if err != nil {
+		return fixtures.Location{}, err
+	}
+	return cloneLocationInfo(l.info), nil
+}
+
+// CreateLocation implements Store.
+func (m *Memory) CreateLocation(info fixtures.Location) (fixtures.Location, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if info.ID == "" {
+		info.ID = m.newIDLocked()
+	}
+	if m.locs[info.ID] != nil {
+		return fixtures.Location{}, ErrExists
+	}
+	l := newLocation(cloneLocationInfo(info))
+	m.locs[info.ID] = l
+	m.order = append(m.order, info.ID)
+	return cloneLocationInfo(l.info), nil
+}
+
+// --- contacts -------------------------------------------------------------------------------
+
+// GetContact implements Store.
+func (m *Memory) GetContact(loc, id string) (fixtures.Contact, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return fixtures.Contact{}, err
+	}
+	return cloneContact(c.c), nil
+}
+
+// applyInput writes the input's fields onto c. It reports which kinds of fields changed.
+func applyInput(l *location, c *fixtures.Contact, in ContactInput, ignoreGender bool) (changes, error) {
+	var ch changes
+	var msgs []string
+	str := func(dst *string, o Opt[string]) {
+		if o.Set && *dst != o.V {
+			*dst = o.V
+			ch.fields = true
+		}
+	}
+	str(&c.FirstName, in.FirstName)
+	str(&c.LastName, in.LastName)
+	if in.Name.Set {
+		if !in.FirstName.Set && !in.LastName.Set {
+			first, last, _ := strings.Cut(strings.TrimSpace(in.Name.V), " ")
+			str(&c.FirstName, Of(first))
+			str(&c.LastName, Of(strings.TrimSpace(last)))
+		}
+		str(&c.Name, in.Name)
+	}
+	if in.Email.Set {
+		e := strings.TrimSpace(in.Email.V)
+		if e != "" && !fixtures.ValidEmail(e) {
+			msgs = append(msgs, "email must be an email")
+		}
+		str(&c.Email, Of(e))
+	}
+	if in.Phone.Set {
+		p, err := fixtures.NormalizePhone(in.Phone.V)
+		if err != nil {
+			msgs = append(msgs, err.Error())
+		}
+		str(&c.Phone, Of(p))
+	}
+	str(&c.CompanyName, in.CompanyName)
+	str(&c.Timezone, in.Timezone)
+	if !ignoreGender {
+		str(&c.Gender, in.Gender)
+	}
+	str(&c.Source, in.Source)
+	str(&c.AssignedTo, in.AssignedTo)
+	str(&c.Address1, in.Address1)
+	str(&c.City, in.City)
+	str(&c.State, in.State)
+	str(&c.Country, in.Country)
+	str(&c.PostalCode, in.PostalCode)
+	str(&c.Website, in.Website)
+	if in.DateOfBirth.Set {
+		var dob string
+		if in.DateOfBirth.Has() {
+			var s string
+			if err := json.Unmarshal(in.DateOfBirth.V, &s); err != nil {
+				msgs = append(msgs, fixtures.ErrDateOfBirth.Error())
+			} else if s != "" {
+				d, err := fixtures.ParseDateOfBirth(s)
+				if err != nil {
+					msgs = append(msgs, err.Error())
+				}
+				dob = d
+			}
+		}
+		str(&c.DateOfBirth, Of(dob))
+	}
+	if in.DND.Set && c.DND != in.DND.V {
+		c.DND = in.DND.V
+		ch.dnd = true
+	}
+	if in.DNDSettings.Set {
+		var next *fixtures.DNDSettings
+		if in.DNDSettings.Has() {
+			merged := fixtures.DNDSettings{}
+			if c.DNDSettings != nil {
+				merged = cloneDND(*c.DNDSettings)
+			}
+			v := cloneDND(in.DNDSettings.V)
+			for _, p := range []struct{ dst, src **fixtures.DNDSetting }{
+				{&merged.Call, &v.Call}, {&merged.Email, &v.Email}, {&merged.SMS, &v.SMS},
+				{&merged.WhatsApp, &v.WhatsApp}, {&merged.GMB, &v.GMB}, {&merged.FB, &v.FB},
+			} {
+				if *p.src != nil {
+					*p.dst = *p.src
+				}
+			}
+			next = &merged
+		}
+		if !dndEqual(c.DNDSettings, next) {
+			c.DNDSettings = next
+			ch.dnd = true
+		}
+	}
+	if in.Tags.Set {
+		tags := fixtures.NormalizeTags(in.Tags.V)
+		if !slices.Equal(tags, c.Tags) {
+			c.Tags = tags
+			ch.tags = true
+		}
+	}
+	if in.CustomFields.Has() {
+		for _, f := range in.CustomFields.V {
+			id := f.ID
+			if id == "" && f.Key != "" {
+				for _, d := range l.info.CustomFields {
+					if d.Key == f.Key || "contact."+d.Key == f.Key {
+						id = d.ID
+						break
+					}
+				}
+			}
+			if id == "" {
+				continue // an unknown key is ignored, as live
+			}
+			val := slices.Clone(f.FieldValue)
+			if len(val) == 0 {
+				val = json.RawMessage(`""`)
+			}
+			i := slices.IndexFunc(c.CustomFields, func(x fixtures.CustomField) bool { return x.ID == id })
+			if i >= 0 {
+				c.CustomFields[i].Value = val
+			} else {
+				c.CustomFields = append(c.CustomFields, fixtures.CustomField{ID: id, Value: val})
+			}
+			ch.fields = true
+		}
+	}
+	if in.AttributionSource.Has() {
+		a := in.AttributionSource.V
+		if c.AttributionSource == nil {
+			c.AttributionSource = &a
+		} else {
+			c.LastAttributionSource = &a
+		}
+		ch.fields = true
+	}
+	if len(msgs) > 0 {
+		return ch, invalid(msgs...)
+	}
+	fixtures.DeriveNames(c)
+	return ch, nil
+}
+
+type changes struct{ fields, tags, dnd bool }
+
+func dndEqual(a, b *fixtures.DNDSettings) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	eq := func(x, y *fixtures.DNDSetting) bool {
+		if x == nil || y == nil {
+			return x == y
+		}
+		return *x == *y
+	}
+	return eq(a.Call, b.Call) && eq(a.Email, b.Email) && eq(a.SMS, b.SMS) &&
+		eq(a.WhatsApp, b.WhatsApp) && eq(a.GMB, b.GMB) && eq(a.FB, b.FB)
+}
+
+// CreateContact implements Store.
+func (m *Memory) CreateContact(loc string, in ContactInput) (fixtures.Contact, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return fixtures.Contact{}, err
+	}
+	c, err := m.createLocked(l, in, !l.info.AllowDuplicateContact)
+	if err != nil {
+		return fixtures.Contact{}, err
+	}
+	return cloneContact(c.c), nil
+}
+
+func (m *Memory) createLocked(l *location, in ContactInput, checkDuplicates bool) (*contact, error) {
+	now := m.stampLocked()
+	c := &contact{c: fixtures.Contact{
+		ID: m.newIDLocked(), LocationID: l.info.ID, Type: "lead",
+		Tags: []string{}, CustomFields: []fixtures.CustomField{}, Followers: []string{},
+		DateAdded: now, DateUpdated: now,
+		CreatedBy: &fixtures.CreatedBy{Source: "INTEGRATION", Channel: "OAUTH", Timestamp: now},
+	}}
+	if _, err := applyInput(l, &c.c, in, false); err != nil {
+		return nil, err
+	}
+	if checkDuplicates {
+		if dup, field := l.matchAny(c.c.Email, c.c.Phone, nil); dup != nil {
+			return nil, &DuplicateError{ContactID: dup.c.ID, ContactName: dup.c.Name, MatchingField: field}
+		}
+	}
+	for m.contactLoc[c.c.ID] != "" {
+		c.c.ID = m.newIDLocked()
+	}
+	l.insert(c)
+	m.contactLoc[c.c.ID] = l.info.ID
+	m.emitLocked(Event{Type: ContactCreate, LocationID: l.info.ID, Contact: ptr(cloneContact(c.c))})
+	return c, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// UpdateContact implements Store.
+func (m *Memory) UpdateContact(loc, id string, in ContactInput) (fixtures.Contact, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return fixtures.Contact{}, err
+	}
+	if err := m.updateLocked(l, c, in, false, false); err != nil {
+		return fixtures.Contact{}, err
+	}
+	return cloneContact(c.c), nil
+}
+
+// updateLocked applies in to c. upsert relaxes two rules the way the live upsert does: gender is
+// ignored, and an identifier that would collide with another contact is dropped instead of refused.
+func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert, silent bool) error {
+	next := cloneContact(c.c)
+	ch, err := applyInput(l, &next, in, upsert)
+	if err != nil {
+		return err
+	}
+	if !l.info.AllowDuplicateContact {
+		for _, f := range l.priority() {
+			v, old := next.Email, c.c.Email
+			if f == "phone" {
+				v, old = next.Phone, c.c.Phone
+			}
+			if strings.EqualFold(v, old) {
+				continue
+			}
+			if dup := l.match(f, v, c); dup != nil {
+				if !upsert {
+					return &DuplicateError{ContactID: dup.c.ID, ContactName: dup.c.Name, MatchingField: f}
+				}
+				if f == "phone" {
+					next.Phone = c.c.Phone
+				} else {
+					next.Email, next.EmailLowerCase = c.c.Email, c.c.EmailLowerCase
+				}
+			}
+		}
+	}
+	next.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+	l.unindex(c)
+	c.c = next
+	l.index(c)
+	if silent {
+		return nil
+	}
+	snap := func() *fixtures.Contact { return ptr(cloneContact(c.c)) }
+	if ch.fields || (!ch.tags && !ch.dnd) {
+		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: snap()})
+	}
+	if ch.tags {
+		m.emitLocked(Event{Type: ContactTagUpdate, LocationID: l.info.ID, Contact: snap()})
+	}
+	if ch.dnd {
+		m.emitLocked(Event{Type: ContactDndUpdate, LocationID: l.info.ID, Contact: snap()})
+	}
+	return nil
+}
+
+// UpsertContact implements Store.
+func (m *Memory) UpsertContact(loc string, in ContactInput, createNew bool) (fixtures.Contact, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return fixtures.Contact{}, false, err
+	}
+	if !(createNew && l.info.AllowDuplicateContact) {
+		email := strings.TrimSpace(in.Email.V)
+		phone := ""
+		if in.Phone.Has() {
+			phone, _ = fixtures.NormalizePhone(in.Phone.V)
+		}
+		if c, _ := l.matchAny(email, phone, nil); c != nil {
+			if err := m.updateLocked(l, c, in, true, false); err != nil {
+				return fixtures.Contact{}, false, err
+			}
+			return cloneContact(c.c), false, nil
+		}
+	}
+	c, err := m.createLocked(l, in, false)
+	if err != nil {
+		return fixtures.Contact{}, false, err
+	}
+	return cloneContact(c.c), true, nil
+}
+
+// DeleteContact implements Store. The contact's tasks, notes and appointments go with it.
+func (m *Memory) DeleteContact(loc, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return err
+	}
+	l.remove(c)
+	delete(m.contactLoc, id)
+	l.deleted[id] = struct{}{}
+	l.appointments = slices.DeleteFunc(l.appointments, func(a *fixtures.Appointment) bool { return a.ContactID == id })
+	m.emitLocked(Event{Type: ContactDelete, LocationID: loc, Contact: ptr(cloneContact(c.c))})
+	return nil
+}
+
+// textMatch reports whether a free-text query matches a contact (name, email, phone, company).
+func textMatch(c *fixtures.Contact, q string) bool {
+	if q == "" {
+		return true
+	}
+	return strings.Contains(c.FullNameLowerCase, q) || strings.Contains(c.EmailLowerCase, q) ||
+		strings.Contains(c.Phone, q) || strings.Contains(strings.ToLower(c.CompanyName), q)
+}
+
+// ListContacts implements Store: newest first by dateAdded, ties by id, with a cursor.
+func (m *Memory) ListContacts(loc string, q ListQuery) (ListPage, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return ListPage{}, err
+	}
+	start := len(l.byAdded) // scan from start-1 down to 0
+	switch {
+	case q.StartAfterID != "":
+		added := fixtures.Timestamp(q.StartAfter)
+		if c := l.contacts[q.StartAfterID]; c != nil && (q.StartAfter == 0 || c.c.DateAdded == added) {
+			added = c.c.DateAdded
+		} else if q.StartAfter == 0 {
+			return ListPage{}, &BadRequestError{Message: fmt.Sprintf("Contact with id %s not found", q.StartAfterID)}
+		}
+		start = l.position(added, q.StartAfterID)
+	case q.StartAfter != 0:
+		start = l.position(fixtures.Timestamp(q.StartAfter), "")
+	}
+	query := strings.ToLower(strings.TrimSpace(q.Query))
+	page := ListPage{Contacts: make([]fixtures.Contact, 0, min(q.Limit, start))}
+	if query == "" {
+		page.Total = len(l.byAdded)
+		page.Offset = len(l.byAdded) - start
+		for i := start - 1; i >= 0 && len(page.Contacts) < q.Limit; i-- {
+			page.Contacts = append(page.Contacts, cloneContact(l.byAdded[i].c))
+		}
+		page.More = start-len(page.Contacts) > 0
+		return page, nil
+	}
+	for i := len(l.byAdded) - 1; i >= 0; i-- {
+		c := &l.byAdded[i].c
+		if !textMatch(c, query) {
+			continue
+		}
+		page.Total++
+		switch {
+		case i >= start:
+			page.Offset++
+		case len(page.Contacts) < q.Limit:
+			page.Contacts = append(page.Contacts, cloneContact(*c))
+		default:
+			page.More = true
+		}
+	}
+	return page, nil
+}
+
+// FindDuplicate implements Store: the contact the location's duplicate rules would match.
+func (m *Memory) FindDuplicate(loc, email, phone string) (*fixtures.Contact, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return nil, err
+	}
+	if phone != "" {
+		if p, err := fixtures.NormalizePhone(phone); err == nil {
+			phone = p
+		}
+	}
+	c, _ := l.matchAny(strings.TrimSpace(email), phone, nil)
+	if c == nil {
+		return nil, nil
+	}
+	return ptr(cloneContact(c.c)), nil
+}
+
+// ContactsByBusiness implements Store.
+func (m *Memory) ContactsByBusiness(loc, businessID, query string, skip, limit int) ([]fixtures.Contact, int, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return nil, 0, err
+	}
+	query = strings.ToLower(strings.TrimSpace(query))
+	out := []fixtures.Contact{}
+	count := 0
+	for i := len(l.byAdded) - 1; i >= 0; i-- {
+		c := &l.byAdded[i].c
+		if c.BusinessID != businessID || !textMatch(c, query) {
+			continue
+		}
+		if count >= skip && len(out) < limit {
+			out = append(out, cloneContact(*c))
+		}
+		count++
+	}
+	return out, count, nil
+}
+
+// --- tags, followers, campaigns, workflows ---------------------------------------------------
+
+// AddTags implements Store.
+func (m *Memory) AddTags(loc, id string, tags []string) ([]string, error) {
+	return m.retag(loc, id, tags, false)
+}
+
+// RemoveTags implements Store.
+func (m *Memory) RemoveTags(loc, id string, tags []string) ([]string, error) {
+	return m.retag(loc, id, tags, true)
+}
+
+func (m *Memory) retag(loc, id string, tags []string, remove bool) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return nil, err
+	}
+	m.retagLocked(l, c, fixtures.NormalizeTags(tags), remove, false)
+	return slices.Clone(c.c.Tags), nil
+}
+
+// retagLocked applies a tag set operation and returns what it added or removed.
+func (m *Memory) retagLocked(l *location, c *contact, tags []string, remove, all bool) []string {
+	var changed []string
+	if remove {
+		keep := make([]string, 0, len(c.c.Tags))
+		for _, t := range c.c.Tags {
+			if all || slices.Contains(tags, t) {
+				changed = append(changed, t)
+			} else {
+				keep = append(keep, t)
+			}
+		}
+		c.c.Tags = keep
+	} else {
+		for _, t := range tags {
+			if !slices.Contains(c.c.Tags, t) {
+				c.c.Tags = append(c.c.Tags, t)
+				changed = append(changed, t)
+			}
+		}
+	}
+	c.c.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+	if len(changed) > 0 {
+		m.emitLocked(Event{Type: ContactTagUpdate, LocationID: l.info.ID, Contact: ptr(cloneContact(c.c))})
+	}
+	return changed
+}
+
+// AddFollowers implements Store.
+func (m *Memory) AddFollowers(loc, id string, followers []string) ([]string, []string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	added := []string{}
+	for _, f := range followers {
+		if f != "" && !slices.Contains(c.c.Followers, f) {
+			c.c.Followers = append(c.c.Followers, f)
+			added = append(added, f)
+		}
+	}
+	c.c.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+	return slices.Clone(c.c.Followers), added, nil
+}
+
+// RemoveFollowers implements Store.
+func (m *Memory) RemoveFollowers(loc, id string, followers []string) ([]string, []string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	removed := []string{}
+	keep := make([]string, 0, len(c.c.Followers))
+	for _, f := range c.c.Followers {
+		if slices.Contains(followers, f) {
+			removed = append(removed, f)
+		} else {
+			keep = append(keep, f)
+		}
+	}
+	c.c.Followers = keep
+	c.c.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+	return slices.Clone(keep), removed, nil
+}
+
+// AddToCampaign implements Store.
+func (m *Memory) AddToCampaign(loc, id, campaignID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(c.campaigns, campaignID) {
+		c.campaigns = append(c.campaigns, campaignID)
+	}
+	return nil
+}
+
+// RemoveFromCampaign implements Store.
+func (m *Memory) RemoveFromCampaign(loc, id, campaignID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return err
+	}
+	c.campaigns = slices.DeleteFunc(c.campaigns, func(s string) bool { return s == campaignID })
+	return nil
+}
+
+// RemoveFromAllCampaigns implements Store.
+func (m *Memory) RemoveFromAllCampaigns(loc, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return err
+	}
+	c.campaigns = nil
+	return nil
+}
+
+// AddToWorkflow implements Store.
+func (m *Memory) AddToWorkflow(loc, id, workflowID, eventStartTime string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(c.workflows, func(w fixtures.Workflow) bool { return w.ID == workflowID })
+	if i >= 0 {
+		c.workflows[i].EventStartTime = eventStartTime
+	} else {
+		c.workflows = append(c.workflows, fixtures.Workflow{ID: workflowID, EventStartTime: eventStartTime})
+	}
+	return nil
+}
+
+// RemoveFromWorkflow implements Store.
+func (m *Memory) RemoveFromWorkflow(loc, id, workflowID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return err
+	}
+	c.workflows = slices.DeleteFunc(c.workflows, func(w fixtures.Workflow) bool { return w.ID == workflowID })
+	return nil
+}
+
+// BulkTags implements Store: one result per contact id, in request order.
+func (m *Memory) BulkTags(loc string, ids, tags []string, remove, removeAll bool) ([]BulkTagResult, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return nil, err
+	}
+	tags = fixtures.NormalizeTags(tags)
+	out := make([]BulkTagResult, 0, len(ids))
+	for _, id := range ids {
+		r := BulkTagResult{ContactID: id, Type: "error"}
+		c := l.contacts[id]
+		switch {
+		case !fixtures.ValidID(id):
+			r.Message = "contact id is not a valid firebase id"
+		case c != nil:
+			r.Type = "success"
+			r.OldTags = slices.Clone(c.c.Tags)
+			changed := m.retagLocked(l, c, tags, remove, removeAll)
+			if remove {
+				r.Message = "Tags removed successfully"
+				r.TagsRemoved = cloneNonNil(changed)
+			} else {
+				r.Message = "Tags added successfully"
+				r.TagsAdded = cloneNonNil(changed)
+			}
+		case hasKey(l.deleted, id):
+			r.Message = "contact is deleted"
+		case m.contactLoc[id] != "":
+			r.Message = "contact does not belong to location"
+		default:
+			r.Message = "contact not found"
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func hasKey(m map[string]struct{}, k string) bool { _, ok := m[k]; return ok }
+
+// BulkBusiness implements Store: sets (or, with nil, clears) the business of the listed contacts and
+// returns the ids it changed.
+func (m *Memory) BulkBusiness(loc string, ids []string, businessID *string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return nil, err
+	}
+	target := ""
+	if businessID != nil {
+		target = *businessID
+		if l.businessByID[target] == nil {
+			return nil, &BadRequestError{Message: fmt.Sprintf("Business with id %s not found", target)}
+		}
+	}
+	done := []string{}
+	now := m.stampLocked()
+	for _, id := range ids {
+		c := l.contacts[id]
+		if c == nil {
+			continue
+		}
+		if c.c.BusinessID != target {
+			c.c.BusinessID = target
+			c.c.DateUpdated = touch(c.c.DateUpdated, now)
+			m.emitLocked(Event{Type: ContactUpdate, LocationID: loc, Contact: ptr(cloneContact(c.c))})
+		}
+		done = append(done, id)
+	}
+	return done, nil
+}
+
+// --- tasks ----------------------------------------------------------------------------------
+
+// ListTasks implements Store (creation order).
+func (m *Memory) ListTasks(loc, contactID string) ([]fixtures.Task, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fixtures.Task, len(c.tasks))
+	for i, t := range c.tasks {
+		out[i] = cloneTask(t)
+	}
+	return out, nil
+}
+
+func findTask(c *contact, id string) *fixtures.Task {
+	for _, t := range c.tasks {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// GetTask implements Store.
+func (m *Memory) GetTask(loc, contactID, taskID string) (fixtures.Task, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return fixtures.Task{}, err
+	}
+	t := findTask(c, taskID)
+	if t == nil {
+		return fixtures.Task{}, &NotFoundError{Kind: "Task", ID: taskID}
+	}
+	return cloneTask(t), nil
+}
+
+// CreateTask implements Store.
+func (m *Memory) CreateTask(loc, contactID string, in TaskInput) (fixtures.Task, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return fixtures.Task{}, err
+	}
+	now := m.stampLocked()
+	t := &fixtures.Task{ID: m.newIDLocked(), ContactID: contactID, DateAdded: now, DateUpdated: now}
+	applyTask(t, in)
+	c.tasks = append(c.tasks, t)
+	m.emitLocked(Event{Type: TaskCreate, LocationID: l.info.ID, Task: ptr(cloneTask(t))})
+	return cloneTask(t), nil
+}
+
+func applyTask(t *fixtures.Task, in TaskInput) {
+	if in.Title.Set {
+		t.Title = in.Title.V
+	}
+	if in.Body.Set {
+		t.Body = in.Body.V
+	}
+	if in.AssignedTo.Set {
+		t.AssignedTo = in.AssignedTo.V
+	}
+	if in.DueDate.Set {
+		t.DueDate = in.DueDate.V
+	}
+	if in.Completed.Set {
+		t.Completed = in.Completed.V
+	}
+}
+
+// UpdateTask implements Store. Setting completed from false to true emits TaskComplete.
+func (m *Memory) UpdateTask(loc, contactID, taskID string, in TaskInput) (fixtures.Task, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return fixtures.Task{}, err
+	}
+	t := findTask(c, taskID)
+	if t == nil {
+		return fixtures.Task{}, &NotFoundError{Kind: "Task", ID: taskID}
+	}
+	was := t.Completed
+	applyTask(t, in)
+	t.DateUpdated = touch(t.DateUpdated, m.stampLocked())
+	if t.Completed && !was {
+		m.emitLocked(Event{Type: TaskComplete, LocationID: l.info.ID, Task: ptr(cloneTask(t))})
+	}
+	return cloneTask(t), nil
+}
+
+// DeleteTask implements Store.
+func (m *Memory) DeleteTask(loc, contactID, taskID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return err
+	}
+	t := findTask(c, taskID)
+	if t == nil {
+		return &NotFoundError{Kind: "Task", ID: taskID}
+	}
+	c.tasks = slices.DeleteFunc(c.tasks, func(x *fixtures.Task) bool { return x == t })
+	m.emitLocked(Event{Type: TaskDelete, LocationID: l.info.ID, Task: ptr(cloneTask(t))})
+	return nil
+}
+
+// --- notes ----------------------------------------------------------------------------------
+
+// ListNotes implements Store (creation order).
+func (m *Memory) ListNotes(loc, contactID string) ([]fixtures.Note, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fixtures.Note, len(c.notes))
+	for i, n := range c.notes {
+		out[i] = cloneNote(n)
+	}
+	return out, nil
+}
+
+func findNote(c *contact, id string) *fixtures.Note {
+	for _, n := range c.notes {
+		if n.ID == id {
+			return n
+		}
+	}
+	return nil
+}
+
+// GetNote implements Store.
+func (m *Memory) GetNote(loc, contactID, noteID string) (fixtures.Note, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return fixtures.Note{}, err
+	}
+	n := findNote(c, noteID)
+	if n == nil {
+		return fixtures.Note{}, &NotFoundError{Kind: "Note", ID: noteID}
+	}
+	return cloneNote(n), nil
+}
+
+func applyNote(n *fixtures.Note, in NoteInput) {
+	if in.Body.Set {
+		n.Body = in.Body.V
+	}
+	if in.UserID.Set {
+		n.UserID = in.UserID.V
+	}
+	if in.Title.Set {
+		n.Title = in.Title.V
+	}
+	if in.Color.Set {
+		n.Color = in.Color.V
+	}
+	if in.Pinned.Set {
+		n.Pinned = in.Pinned.V
+	}
+}
+
+// CreateNote implements Store.
+func (m *Memory) CreateNote(loc, contactID string, in NoteInput) (fixtures.Note, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return fixtures.Note{}, err
+	}
+	now := m.stampLocked()
+	n := &fixtures.Note{ID: m.newIDLocked(), ContactID: contactID, DateAdded: now, DateUpdated: now}
+	applyNote(n, in)
+	c.notes = append(c.notes, n)
+	m.emitLocked(Event{Type: NoteCreate, LocationID: l.info.ID, Note: ptr(cloneNote(n))})
+	return cloneNote(n), nil
+}
+
+// UpdateNote implements Store.
+func (m *Memory) UpdateNote(loc, contactID, noteID string, in NoteInput) (fixtures.Note, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return fixtures.Note{}, err
+	}
+	n := findNote(c, noteID)
+	if n == nil {
+		return fixtures.Note{}, &NotFoundError{Kind: "Note", ID: noteID}
+	}
+	applyNote(n, in)
+	n.DateUpdated = touch(n.DateUpdated, m.stampLocked())
+	m.emitLocked(Event{Type: NoteUpdate, LocationID: l.info.ID, Note: ptr(cloneNote(n))})
+	return cloneNote(n), nil
+}
+
+// DeleteNote implements Store.
+func (m *Memory) DeleteNote(loc, contactID, noteID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return err
+	}
+	n := findNote(c, noteID)
+	if n == nil {
+		return &NotFoundError{Kind: "Note", ID: noteID}
+	}
+	c.notes = slices.DeleteFunc(c.notes, func(x *fixtures.Note) bool { return x == n })
+	m.emitLocked(Event{Type: NoteDelete, LocationID: l.info.ID, Note: ptr(cloneNote(n))})
+	return nil
+}
+
+// --- appointments and businesses ------------------------------------------------------------
+
+// ListAppointments implements Store: the contact's appointments by start time.
+func (m *Memory) ListAppointments(loc, contactID string) ([]fixtures.Appointment, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	l, _, err := m.contactLocked(loc, contactID)
+	if err != nil {
+		return nil, err
+	}
+	out := []fixtures.Appointment{}
+	for _, a := range l.appointments {
+		if a.ContactID == contactID {
+			out = append(out, cloneAppointment(a))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartTime < out[j].StartTime })
+	return out, nil
+}
+
+// AddAppointment implements Store. The appointment's location and contact must exist.
+func (m *Memory) AddAppointment(a fixtures.Appointment) (fixtures.Appointment, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, _, err := m.contactLocked(a.LocationID, a.ContactID)
+	if err != nil {
+		return fixtures.Appointment{}, err
+	}
+	if a.ID == "" {
+		a.ID = m.newIDLocked()
+	}
+	for _, x := range l.appointments {
+		if x.ID == a.ID {
+			return fixtures.Appointment{}, ErrExists
+		}
+	}
+	now := m.stampLocked()
+	if a.DateAdded == 0 {
+		a.DateAdded = now
+	}
+	if a.DateUpdated == 0 {
+		a.DateUpdated = a.DateAdded
+	}
+	v := cloneAppointment(&a)
+	l.appointments = append(l.appointments, &v)
+	return cloneAppointment(&v), nil
+}
+
+// AddBusiness implements Store.
+func (m *Memory) AddBusiness(b fixtures.Business) (fixtures.Business, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, err := m.locLocked(b.LocationID)
+	if err != nil {
+		return fixtures.Business{}, err
+	}
+	if b.ID == "" {
+		b.ID = fixtures.NewObjectID(m.rng.IntN)
+	}
+	if l.businessByID[b.ID] != nil {
+		return fixtures.Business{}, ErrExists
+	}
+	if b.DateAdded == 0 {
+		b.DateAdded = m.stampLocked()
+	}
+	v := b
+	l.businesses = append(l.businesses, &v)
+	l.businessByID[v.ID] = &v
+	return v, nil
+}
+
+// Stats implements Store.
+func (m *Memory) Stats() Stats {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s := Stats{Locations: len(m.locs)}
+	for _, l := range m.locs {
+		s.Contacts += len(l.contacts)
+		s.Appointments += len(l.appointments)
+		s.Businesses += len(l.businesses)
+		for _, c := range l.contacts {
+			s.Tasks += len(c.tasks)
+			s.Notes += len(c.notes)
+		}
+	}
+	return s
+}

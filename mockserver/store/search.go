@@ -1,0 +1,551 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+)
+
+// MaxSearchWindow is how deep page/pageLimit paging may reach; deeper pages need searchAfter.
+const MaxSearchWindow = 10000
+
+// fieldKind is how a searchable field compares.
+type fieldKind int
+
+const (
+	kindString fieldKind = iota
+	kindList             // []string: eq means "contains the element"
+	kindBool
+	kindTime // epoch ms
+)
+
+type field struct {
+	kind fieldKind
+	str  func(*fixtures.Contact) string
+	list func(*fixtures.Contact) []string
+	bool func(*fixtures.Contact) bool
+	time func(*fixtures.Contact) int64
+}
+
+func strField(f func(*fixtures.Contact) string) field { return field{kind: kindString, str: f} }
+func timeField(f func(*fixtures.Contact) fixtures.Timestamp) field {
+	return field{kind: kindTime, time: func(c *fixtures.Contact) int64 { return int64(f(c)) }}
+}
+
+// fields are the searchable and sortable contact fields, by their wire names.
+var fields = map[string]field{
+	"id":                 strField(func(c *fixtures.Contact) string { return c.ID }),
+	"firstName":          strField(func(c *fixtures.Contact) string { return c.FirstName }),
+	"lastName":           strField(func(c *fixtures.Contact) string { return c.LastName }),
+	"firstNameLowerCase": strField(func(c *fixtures.Contact) string { return c.FirstNameLowerCase }),
+	"lastNameLowerCase":  strField(func(c *fixtures.Contact) string { return c.LastNameLowerCase }),
+	"fullNameLowerCase":  strField(func(c *fixtures.Contact) string { return c.FullNameLowerCase }),
+	"name":               strField(func(c *fixtures.Contact) string { return c.Name }),
+	"contactName":        strField(func(c *fixtures.Contact) string { return c.Name }),
+	"email":              strField(func(c *fixtures.Contact) string { return c.Email }),
+	"phone":              strField(func(c *fixtures.Contact) string { return c.Phone }),
+	"companyName":        strField(func(c *fixtures.Contact) string { return c.CompanyName }),
+	"type":               strField(func(c *fixtures.Contact) string { return c.Type }),
+	"source":             strField(func(c *fixtures.Contact) string { return c.Source }),
+	"assignedTo":         strField(func(c *fixtures.Contact) string { return c.AssignedTo }),
+	"address1":           strField(func(c *fixtures.Contact) string { return c.Address1 }),
+	"city":               strField(func(c *fixtures.Contact) string { return c.City }),
+	"state":              strField(func(c *fixtures.Contact) string { return c.State }),
+	"country":            strField(func(c *fixtures.Contact) string { return c.Country }),
+	"postalCode":         strField(func(c *fixtures.Contact) string { return c.PostalCode }),
+	"website":            strField(func(c *fixtures.Contact) string { return c.Website }),
+	"timezone":           strField(func(c *fixtures.Contact) string { return c.Timezone }),
+	"gender":             strField(func(c *fixtures.Contact) string { return c.Gender }),
+	"businessId":         strField(func(c *fixtures.Contact) string { return c.BusinessID }),
+	"dateOfBirth":        strField(func(c *fixtures.Contact) string { return c.DateOfBirth }),
+	"tags":               {kind: kindList, list: func(c *fixtures.Contact) []string { return c.Tags }},
+	"followers":          {kind: kindList, list: func(c *fixtures.Contact) []string { return c.Followers }},
+	"additionalEmails":   {kind: kindList, list: func(c *fixtures.Contact) []string { return c.AdditionalEmails }},
+	"dnd":                {kind: kindBool, bool: func(c *fixtures.Contact) bool { return c.DND }},
+	"dateAdded":          timeField(func(c *fixtures.Contact) fixtures.Timestamp { return c.DateAdded }),
+	"dateUpdated":        timeField(func(c *fixtures.Contact) fixtures.Timestamp { return c.DateUpdated }),
+	"lastActivity":       timeField(func(c *fixtures.Contact) fixtures.Timestamp { return c.LastActivity }),
+}
+
+// lookupField resolves a field name, including "customFields.<id>".
+func lookupField(name string) (field, bool) {
+	if f, ok := fields[name]; ok {
+		return f, true
+	}
+	if id, ok := strings.CutPrefix(name, "customFields."); ok && id != "" {
+		return strField(func(c *fixtures.Contact) string {
+			for _, cf := range c.CustomFields {
+				if cf.ID == id {
+					var s string
+					if json.Unmarshal(cf.Value, &s) == nil {
+						return s
+					}
+					return string(cf.Value)
+				}
+			}
+			return ""
+		}), true
+	}
+	return field{}, false
+}
+
+type predicate func(*fixtures.Contact) bool
+
+// compileFilters turns the filters (top level ANDed) into one predicate, or returns the live-style
+// messages of everything wrong with them.
+func compileFilters(filters []Filter) (predicate, []string) {
+	var msgs []string
+	p := compileGroup("AND", filters, "filters", &msgs)
+	return p, msgs
+}
+
+func compileGroup(op string, filters []Filter, at string, msgs *[]string) predicate {
+	preds := make([]predicate, 0, len(filters))
+	for i, f := range filters {
+		fat := fmt.Sprintf("%s.%d", at, i)
+		if f.Group != "" {
+			g := strings.ToUpper(f.Group)
+			if g != "AND" && g != "OR" {
+				*msgs = append(*msgs, fat+".group must be one of the following values: AND, OR")
+				continue
+			}
+			preds = append(preds, compileGroup(g, f.Filters, fat+".filters", msgs))
+			continue
+		}
+		if p := compileFilter(f, fat, msgs); p != nil {
+			preds = append(preds, p)
+		}
+	}
+	if op == "OR" {
+		return func(c *fixtures.Contact) bool {
+			for _, p := range preds {
+				if p(c) {
+					return true
+				}
+			}
+			return len(preds) == 0
+		}
+	}
+	return func(c *fixtures.Contact) bool {
+		for _, p := range preds {
+			if !p(c) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func compileFilter(f Filter, at string, msgs *[]string) predicate {
+	fd, ok := lookupField(f.Field)
+	if !ok {
+		*msgs = append(*msgs, fmt.Sprintf("%s.field %q is not a searchable field", at, f.Field))
+		return nil
+	}
+	bad := func(why string) predicate {
+		*msgs = append(*msgs, fmt.Sprintf("%s.value %s", at, why))
+		return nil
+	}
+	switch f.Operator {
+	case "exists", "not_exists":
+		want := f.Operator == "exists"
+		return func(c *fixtures.Contact) bool { return present(fd, c) == want }
+	case "eq", "not_eq":
+		m := equalMatcher(fd, f.Value)
+		if m == nil {
+			return bad("does not fit the field's type")
+		}
+		if f.Operator == "not_eq" {
+			return func(c *fixtures.Contact) bool { return !m(c) }
+		}
+		return m
+	case "contains", "not_contains":
+		s, ok := f.Value.(string)
+		if !ok || (fd.kind != kindString && fd.kind != kindList) {
+			return bad("must be a string, on a text or list field")
+		}
+		s = strings.ToLower(s)
+		m := func(c *fixtures.Contact) bool {
+			if fd.kind == kindList {
+				for _, v := range fd.list(c) {
+					if strings.Contains(strings.ToLower(v), s) {
+						return true
+					}
+				}
+				return false
+			}
+			return strings.Contains(strings.ToLower(fd.str(c)), s)
+		}
+		if f.Operator == "not_contains" {
+			return func(c *fixtures.Contact) bool { return !m(c) }
+		}
+		return m
+	case "range":
+		r, ok := f.Value.(map[string]any)
+		if !ok || len(r) == 0 {
+			return bad("must be an object with gt, gte, lt or lte")
+		}
+		var bounds []predicate
+		for k, v := range r {
+			var cmp func(a, b int) bool
+			switch k {
+			case "gt":
+				cmp = func(a, b int) bool { return a > b }
+			case "gte":
+				cmp = func(a, b int) bool { return a >= b }
+			case "lt":
+				cmp = func(a, b int) bool { return a < b }
+			case "lte":
+				cmp = func(a, b int) bool { return a <= b }
+			default:
+				return bad(fmt.Sprintf("has an unknown bound %q (use gt, gte, lt, lte)", k))
+			}
+			key, ok := sortValueOf(fd, v)
+			if !ok {
+				return bad("bounds do not fit the field's type")
+			}
+			bounds = append(bounds, func(c *fixtures.Contact) bool {
+				if !present(fd, c) {
+					return false
+				}
+				return cmp(compareKeys(valueOf(fd, c), key), 0)
+			})
+		}
+		return func(c *fixtures.Contact) bool {
+			for _, p := range bounds {
+				if !p(c) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	*msgs = append(*msgs, fmt.Sprintf("%s.operator must be one of the following values: eq, not_eq, contains, not_contains, exists, not_exists, range", at))
+	return nil
+}
+
+func present(fd field, c *fixtures.Contact) bool {
+	switch fd.kind {
+	case kindList:
+		return len(fd.list(c)) > 0
+	case kindBool:
+		return true
+	case kindTime:
+		return fd.time(c) != 0
+	}
+	return fd.str(c) != ""
+}
+
+// equalMatcher builds eq for a value, or nil when the value does not fit the field. An array value
+// matches any of its elements.
+func equalMatcher(fd field, v any) predicate {
+	if arr, ok := v.([]any); ok {
+		ms := make([]predicate, 0, len(arr))
+		for _, e := range arr {
+			m := equalMatcher(fd, e)
+			if m == nil {
+				return nil
+			}
+			ms = append(ms, m)
+		}
+		return func(c *fixtures.Contact) bool {
+			for _, m := range ms {
+				if m(c) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	switch fd.kind {
+	case kindBool:
+		var want bool
+		switch x := v.(type) {
+		case bool:
+			want = x
+		case string:
+			b, err := strconv.ParseBool(x)
+			if err != nil {
+				return nil
+			}
+			want = b
+		default:
+			return nil
+		}
+		return func(c *fixtures.Contact) bool { return fd.bool(c) == want }
+	case kindTime:
+		key, ok := sortValueOf(fd, v)
+		if !ok {
+			return nil
+		}
+		return func(c *fixtures.Contact) bool { return compareKeys(valueOf(fd, c), key) == 0 }
+	case kindList:
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		return func(c *fixtures.Contact) bool {
+			for _, e := range fd.list(c) {
+				if strings.EqualFold(e, s) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		s = strconv.FormatBool(x)
+	default:
+		return nil
+	}
+	return func(c *fixtures.Contact) bool { return strings.EqualFold(fd.str(c), s) }
+}
+
+// A sort key value is a string, a float64 or a bool-as-float64.
+func valueOf(fd field, c *fixtures.Contact) any {
+	switch fd.kind {
+	case kindTime:
+		return float64(fd.time(c))
+	case kindBool:
+		if fd.bool(c) {
+			return float64(1)
+		}
+		return float64(0)
+	case kindList:
+		return strings.ToLower(strings.Join(fd.list(c), ","))
+	}
+	return strings.ToLower(fd.str(c))
+}
+
+// sortValueOf converts a client-supplied cursor or bound to the field's key type.
+func sortValueOf(fd field, v any) (any, bool) {
+	switch fd.kind {
+	case kindTime:
+		switch x := v.(type) {
+		case float64:
+			return x, true
+		case string:
+			if n, err := strconv.ParseFloat(x, 64); err == nil {
+				return n, true
+			}
+			t, err := fixtures.ParseTimestamp(x)
+			if err != nil {
+				return nil, false
+			}
+			return float64(t), true
+		}
+		return nil, false
+	case kindBool:
+		switch x := v.(type) {
+		case float64:
+			return x, true
+		case bool:
+			if x {
+				return float64(1), true
+			}
+			return float64(0), true
+		}
+		return nil, false
+	}
+	switch x := v.(type) {
+	case string:
+		return strings.ToLower(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	}
+	return nil, false
+}
+
+func compareKeys(a, b any) int {
+	switch x := a.(type) {
+	case float64:
+		y, ok := b.(float64)
+		if !ok {
+			return -1
+		}
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	case string:
+		y, ok := b.(string)
+		if !ok {
+			return 1
+		}
+		return strings.Compare(x, y)
+	}
+	return 0
+}
+
+type sortKey struct {
+	name string
+	f    field
+	desc bool
+}
+
+// SearchContacts implements Store.
+func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
+	var msgs []string
+	pred, fmsgs := compileFilters(q.Filters)
+	msgs = append(msgs, fmsgs...)
+	keys := make([]sortKey, 0, len(q.Sort))
+	for i, s := range q.Sort {
+		fd, ok := lookupField(s.Field)
+		if !ok {
+			msgs = append(msgs, fmt.Sprintf("sort.%d.field %q is not a sortable field", i, s.Field))
+			continue
+		}
+		keys = append(keys, sortKey{name: s.Field, f: fd, desc: strings.EqualFold(s.Direction, "desc")})
+	}
+	limit := q.PageLimit
+	if limit <= 0 {
+		limit = 20
+	}
+	page := max(q.Page, 1)
+	if len(q.SearchAfter) > 0 && q.Page > 1 {
+		msgs = append(msgs, "searchAfter cannot be combined with page")
+	}
+	if len(q.SearchAfter) == 0 && page*limit > MaxSearchWindow {
+		msgs = append(msgs, fmt.Sprintf("page * pageLimit must not exceed %d; use searchAfter to page deeper", MaxSearchWindow))
+	}
+	var cursor []any
+	if len(q.SearchAfter) > 0 {
+		cursor = q.SearchAfter
+		want := len(keys) + 1
+		if len(keys) == 0 {
+			want = 2 // dateAdded, id
+		}
+		if len(cursor) != want {
+			msgs = append(msgs, fmt.Sprintf("searchAfter must hold %d values: the searchAfter of the last contact of the previous page", want))
+		}
+	}
+	if len(msgs) > 0 {
+		return SearchPage{}, invalid(msgs...)
+	}
+	query := strings.ToLower(strings.TrimSpace(q.Query))
+
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return SearchPage{}, err
+	}
+	match := func(c *fixtures.Contact) bool { return textMatch(c, query) && pred(c) }
+	out := SearchPage{Contacts: []SearchHit{}}
+	if len(keys) == 0 || (len(keys) == 1 && keys[0].desc && keys[0].name == "dateAdded") {
+		// The stored order: dateAdded descending, ties by id descending.
+		start := len(l.byAdded)
+		if cursor != nil {
+			added, ok1 := sortValueOf(fields["dateAdded"], cursor[0])
+			id, ok2 := cursor[1].(string)
+			if !ok1 || !ok2 {
+				return SearchPage{}, invalid("searchAfter must be [dateAdded (epoch ms), id]")
+			}
+			start = l.position(fixtures.Timestamp(added.(float64)), id)
+		}
+		skip := (page - 1) * limit
+		filtered := len(q.Filters) > 0 || query != ""
+		if !filtered {
+			out.Total = len(l.byAdded)
+		}
+		for i := len(l.byAdded) - 1; i >= 0; i-- {
+			c := &l.byAdded[i].c
+			if filtered && !match(c) {
+				continue
+			}
+			out.Total++
+			if i >= start {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if len(out.Contacts) < limit {
+				out.Contacts = append(out.Contacts, SearchHit{Contact: cloneContact(*c), SearchAfter: []any{int64(c.DateAdded), c.ID}})
+			} else if !filtered {
+				break
+			}
+		}
+		if !filtered {
+			out.Total = len(l.byAdded)
+		}
+		return out, nil
+	}
+
+	matches := make([]*fixtures.Contact, 0, 64)
+	for _, c := range l.byAdded {
+		if match(&c.c) {
+			matches = append(matches, &c.c)
+		}
+	}
+	out.Total = len(matches)
+	cmp := func(a, b *fixtures.Contact) int {
+		for _, k := range keys {
+			r := compareKeys(valueOf(k.f, a), valueOf(k.f, b))
+			if k.desc {
+				r = -r
+			}
+			if r != 0 {
+				return r
+			}
+		}
+		return strings.Compare(a.ID, b.ID)
+	}
+	slices.SortFunc(matches, cmp)
+	startIdx := (page - 1) * limit
+	if cursor != nil {
+		ck := make([]any, len(keys))
+		for i, k := range keys {
+			v, ok := sortValueOf(k.f, cursor[i])
+			if !ok {
+				return SearchPage{}, invalid(fmt.Sprintf("searchAfter.%d does not fit the sort field", i))
+			}
+			ck[i] = v
+		}
+		id, _ := cursor[len(keys)].(string)
+		startIdx, _ = slices.BinarySearchFunc(matches, 0, func(c *fixtures.Contact, _ int) int {
+			for i, k := range keys {
+				r := compareKeys(valueOf(k.f, c), ck[i])
+				if k.desc {
+					r = -r
+				}
+				if r != 0 {
+					return r
+				}
+			}
+			if c.ID <= id {
+				return -1
+			}
+			return 1
+		})
+	}
+	for i := startIdx; i < len(matches) && len(out.Contacts) < limit; i++ {
+		c := matches[i]
+		after := make([]any, 0, len(keys)+1)
+		for _, k := range keys {
+			v := valueOf(k.f, c)
+			if f, ok := v.(float64); ok && f == math.Trunc(f) {
+				v = int64(f)
+			}
+			after = append(after, v)
+		}
+		after = append(after, c.ID)
+		out.Contacts = append(out.Contacts, SearchHit{Contact: cloneContact(*c), SearchAfter: after})
+	}
+	return out, nil
+}

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+)
+
+// Snapshot implements Store. Locations come in creation order, contacts oldest first, tasks and notes
+// in creation order: the same state always gives the same document.
+func (m *Memory) Snapshot() fixtures.Document {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.snapshotLocked()
+}
+
+func (m *Memory) snapshotLocked() fixtures.Document {
+	doc := fixtures.Document{Version: fixtures.FormatVersion, Locations: make([]fixtures.Location, 0, len(m.order))}
+	for _, id := range m.order {
+		l := m.locs[id]
+		out := cloneLocationInfo(l.info)
+		out.Contacts = make([]fixtures.ContactRecord, 0, len(l.byAdded))
+		for _, c := range l.byAdded {
+			rec := fixtures.ContactRecord{
+				Contact:   cloneContact(c.c),
+				Campaigns: slices.Clone(c.campaigns),
+				Workflows: slices.Clone(c.workflows),
+			}
+			for _, t := range c.tasks {
+				rec.Tasks = append(rec.Tasks, cloneTask(t))
+			}
+			for _, n := range c.notes {
+				rec.Notes = append(rec.Notes, cloneNote(n))
+			}
+			out.Contacts = append(out.Contacts, rec)
+		}
+		for _, a := range l.appointments {
+			out.Appointments = append(out.Appointments, cloneAppointment(a))
+		}
+		for _, b := range l.businesses {
+			out.Businesses = append(out.Businesses, *b)
+		}
+		doc.Locations = append(doc.Locations, out)
+	}
+	return doc
+}
+
+// Restore implements Store.
+func (m *Memory) Restore(doc fixtures.Document) error {
+	next, err := buildState(doc)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.locs, m.order, m.contactLoc = next.locs, next.order, next.contactLoc
+	return nil
+}
+
+// Merge implements Store: the document's locations are added; a location that exists already gets
+// the document's contents added to its own (its settings stay). Any clash of ids refuses the whole
+// document.
+func (m *Memory) Merge(doc fixtures.Document) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur := m.snapshotLocked()
+	pos := map[string]int{}
+	for i, l := range cur.Locations {
+		pos[l.ID] = i
+	}
+	for _, l := range doc.Locations {
+		i, ok := pos[l.ID]
+		if !ok {
+			pos[l.ID] = len(cur.Locations)
+			cur.Locations = append(cur.Locations, l)
+			continue
+		}
+		dst := &cur.Locations[i]
+		dst.Users = append(dst.Users, l.Users...)
+		dst.CustomFields = append(dst.CustomFields, l.CustomFields...)
+		dst.Contacts = append(dst.Contacts, l.Contacts...)
+		dst.Appointments = append(dst.Appointments, l.Appointments...)
+		dst.Businesses = append(dst.Businesses, l.Businesses...)
+	}
+	next, err := buildState(cur)
+	if err != nil {
+		return err
+	}
+	m.locs, m.order, m.contactLoc = next.locs, next.order, next.contactLoc
+	return nil
+}
+
+type state struct {
+	locs       map[string]*location
+	order      []string
+	contactLoc map[string]string
+}
+
+// buildState turns a document into a state, checking what the store relies on: ids present and
+// unique, children attached to the contact and location they sit under.
+func buildState(doc fixtures.Document) (*state, error) {
+	s := &state{locs: map[string]*location{}, contactLoc: map[string]string{}}
+	for li, ld := range doc.Locations {
+		at := fmt.Sprintf("locations[%d]", li)
+		if ld.ID == "" {
+			return nil, fmt.Errorf("store: %s: id is empty", at)
+		}
+		if s.locs[ld.ID] != nil {
+			return nil, fmt.Errorf("store: %s: location id %s is used twice", at, ld.ID)
+		}
+		l := newLocation(cloneLocationInfo(ld))
+		s.locs[ld.ID] = l
+		s.order = append(s.order, ld.ID)
+		for ci, rec := range ld.Contacts {
+			cat := fmt.Sprintf("%s.contacts[%d]", at, ci)
+			if rec.ID == "" {
+				return nil, fmt.Errorf("store: %s: id is empty", cat)
+			}
+			if s.contactLoc[rec.ID] != "" {
+				return nil, fmt.Errorf("store: %s: contact id %s is used twice", cat, rec.ID)
+			}
+			c := &contact{c: cloneContact(rec.Contact), campaigns: slices.Clone(rec.Campaigns), workflows: slices.Clone(rec.Workflows)}
+			c.c.LocationID = ld.ID
+			seen := map[string]bool{}
+			for ti, t := range rec.Tasks {
+				if t.ID == "" || seen[t.ID] {
+					return nil, fmt.Errorf("store: %s.tasks[%d]: id is empty or used twice", cat, ti)
+				}
+				seen[t.ID] = true
+				t.ContactID = rec.ID
+				c.tasks = append(c.tasks, &t)
+			}
+			for ni, n := range rec.Notes {
+				if n.ID == "" || seen[n.ID] {
+					return nil, fmt.Errorf("store: %s.notes[%d]: id is empty or used twice", cat, ni)
+				}
+				seen[n.ID] = true
+				n.ContactID = rec.ID
+				c.notes = append(c.notes, &n)
+			}
+			l.insert(c)
+			s.contactLoc[rec.ID] = ld.ID
+		}
+		for bi, b := range ld.Businesses {
+			if b.ID == "" || l.businessByID[b.ID] != nil {
+				return nil, fmt.Errorf("store: %s.businesses[%d]: id is empty or used twice", at, bi)
+			}
+			b.LocationID = ld.ID
+			v := b
+			l.businesses = append(l.businesses, &v)
+			l.businessByID[v.ID] = &v
+		}
+		seen := map[string]bool{}
+		for ai, a := range ld.Appointments {
+			aat := fmt.Sprintf("%s.appointments[%d]", at, ai)
+			if a.ID == "" || seen[a.ID] {
+				return nil, fmt.Errorf("store: %s: id is empty or used twice", aat)
+			}
+			if l.contacts[a.ContactID] == nil {
+				return nil, fmt.Errorf("store: %s: contact %s is not in location %s", aat, a.ContactID, ld.ID)
+			}
+			seen[a.ID] = true
+			a.LocationID = ld.ID
+			v := cloneAppointment(&a)
+			l.appointments = append(l.appointments, &v)
+		}
+	}
+	return s, nil
+}

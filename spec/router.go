@@ -1,0 +1,139 @@
+package spec
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// router resolves paths to operations with a tree of path segments. It is built once by Load and
+// only read afterwards, so it needs no lock. At each level a literal segment is tried before a
+// parameter, which gives "/contacts/search" precedence over "/contacts/{contactId}" whatever the
+// order of the document.
+type router struct {
+	root *node
+}
+
+type node struct {
+	literal map[string]*node
+	param   *node
+	// paramName is the parameter's name when this node is a parameter segment.
+	paramName string
+	// ops maps a method to its operation for the path ending at this node.
+	ops map[string]*Operation
+	// nParams is the number of parameters on the path to this node.
+	nParams int
+}
+
+func newRouter() *router { return &router{root: &node{}} }
+
+// segments splits a path into its segments, ignoring the leading slash and one trailing slash.
+func segments(path string) []string {
+	path = strings.TrimPrefix(path, "/")
+	path = strings.TrimSuffix(path, "/")
+	if path == "" {
+		return nil
+	}
+	return strings.Split(path, "/")
+}
+
+func (rt *router) add(o *Operation) error {
+	n := rt.root
+	params := 0
+	for _, seg := range segments(o.Path) {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			name := seg[1 : len(seg)-1]
+			if n.param == nil {
+				n.param = &node{paramName: name}
+			} else if n.param.paramName != name {
+				return fmt.Errorf("spec: %s names parameter {%s} where another path names {%s}", o.ID, name, n.param.paramName)
+			}
+			n = n.param
+			params++
+			continue
+		}
+		if n.literal == nil {
+			n.literal = map[string]*node{}
+		}
+		next := n.literal[seg]
+		if next == nil {
+			next = &node{}
+			n.literal[seg] = next
+		}
+		n = next
+	}
+	if n.ops == nil {
+		n.ops = map[string]*Operation{}
+	}
+	if prev := n.ops[o.Method]; prev != nil {
+		return fmt.Errorf("spec: %s and %s share %s %s", prev.ID, o.ID, o.Method, o.Path)
+	}
+	n.nParams = params
+	n.ops[o.Method] = o
+	return nil
+}
+
+func (rt *router) find(method, escapedPath string) (*Operation, map[string]string, error) {
+	segs := segments(escapedPath)
+	var stack [8]string
+	values := stack[:0]
+	leaf, ok := rt.root.match(segs, &values, method)
+	if !ok {
+		if leaf != nil {
+			return nil, nil, ErrMethodNotAllowed
+		}
+		return nil, nil, ErrNotFound
+	}
+	op := leaf.ops[method]
+	var params map[string]string
+	if len(values) > 0 {
+		params = make(map[string]string, len(values))
+		// Walk the template again to name the values in order.
+		i := 0
+		for _, seg := range segments(op.Path) {
+			if strings.HasPrefix(seg, "{") {
+				v, err := url.PathUnescape(values[i])
+				if err != nil {
+					return nil, nil, ErrNotFound
+				}
+				params[seg[1:len(seg)-1]] = v
+				i++
+			}
+		}
+	}
+	return op, params, nil
+}
+
+// match walks the tree. It returns the node reached and whether it has the method; when no node has
+// the method, it returns the first node whose path matched (for a 405-style answer) with false.
+func (n *node) match(segs []string, values *[]string, method string) (*node, bool) {
+	if len(segs) == 0 {
+		if n.ops == nil {
+			return nil, false
+		}
+		_, ok := n.ops[method]
+		return n, ok
+	}
+	seg := segs[0]
+	var fallback *node
+	if next := n.literal[seg]; next != nil {
+		leaf, ok := next.match(segs[1:], values, method)
+		if ok {
+			return leaf, true
+		}
+		fallback = leaf
+	}
+	if n.param != nil && seg != "" {
+		mark := len(*values)
+		*values = append(*values, seg)
+		leaf, ok := n.param.match(segs[1:], values, method)
+		if ok {
+			return leaf, true
+		}
+		*values = (*values)[:mark]
+		if fallback == nil {
+			fallback = leaf
+		}
+	}
+	return fallback, false
+}
