@@ -72,6 +72,9 @@ type Operation struct {
 	BodyContentType string
 	// QueryParams lists the names of the declared query parameters.
 	QueryParams []string
+	// LocationIn says where the request names its location: "query" (a locationId query
+	// parameter), "body" (a locationId property of the body) or "" (it does not).
+	LocationIn string
 
 	route *routers.Route
 }
@@ -249,10 +252,16 @@ func newOperation(doc *openapi3.T, path string, item *openapi3.PathItem, method 
 			o.QueryParams = append(o.QueryParams, p.Value.Name)
 		}
 	}
+	if slices.Contains(o.QueryParams, "locationId") {
+		o.LocationIn = "query"
+	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		o.HasBody = true
-		for ct := range op.RequestBody.Value.Content {
+		for ct, media := range op.RequestBody.Value.Content {
 			o.BodyContentType = ct
+			if media.Schema != nil && media.Schema.Value != nil && media.Schema.Value.Properties["locationId"] != nil && o.LocationIn == "" {
+				o.LocationIn = "body"
+			}
 		}
 	}
 	if op.Responses != nil {

@@ -1,0 +1,261 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/store"
+)
+
+// adminHandler is an admin endpoint: it returns the status and body to answer, or an error.
+type adminHandler func(s *Server, r *http.Request) (int, any, error)
+
+// adminRoutes builds the admin API (the WireMock convention: everything under /__admin/, never
+// colliding with an API path). Its routes are fixed at start and only read afterwards.
+func (s *Server) adminRoutes() http.Handler {
+	r := mux.NewRouter()
+	a := r.PathPrefix("/__admin").Subrouter()
+	route := func(method, path string, h adminHandler) {
+		a.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			status, body, err := h(s, r)
+			if err != nil {
+				s.write(w, r, nil, nil, errorResponse(toAPIError(err)))
+				return
+			}
+			s.write(w, r, nil, nil, response{status: status, body: body})
+		}).Methods(method)
+	}
+	route(http.MethodGet, "/health", adminHealth)
+	route(http.MethodPost, "/reset", adminReset)
+	route(http.MethodGet, "/locations", adminListLocations)
+	route(http.MethodPost, "/locations", adminCreateLocation)
+	route(http.MethodPost, "/tokens", adminMintToken)
+	route(http.MethodPost, "/appointments", adminAddAppointment)
+	route(http.MethodPost, "/businesses", adminAddBusiness)
+	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
+			Message: fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)}))
+	})
+	r.NotFoundHandler = notFound
+	r.MethodNotAllowedHandler = notFound
+	return r
+}
+
+// decodeAdmin reads a JSON admin body strictly: unknown fields are refused, like the API's DTOs.
+func (s *Server) decodeAdmin(r *http.Request, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
+	if err != nil {
+		return newError(http.StatusBadRequest, "the request body could not be read")
+	}
+	if int64(len(data)) > s.cfg.MaxBody {
+		return &http.MaxBytesError{Limit: s.cfg.MaxBody}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		data = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return newError(http.StatusBadRequest, "Unexpected token in JSON: "+err.Error())
+		}
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		if f, ok := strings.CutPrefix(msg, "unknown field "); ok {
+			msg = "property " + strings.Trim(f, `"`) + " should not exist"
+		}
+		return newError(http.StatusUnprocessableEntity, []string{msg})
+	}
+	if dec.More() {
+		return newError(http.StatusBadRequest, "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func adminHealth(s *Server, r *http.Request) (int, any, error) {
+	return http.StatusOK, map[string]any{
+		"status":     "ok",
+		"operations": len(s.spec.Operations),
+		"time":       s.clock.Now().UTC().Format(time.RFC3339Nano),
+		"stats":      s.store.Stats(),
+	}, nil
+}
+
+func adminReset(s *Server, r *http.Request) (int, any, error) {
+	if err := s.store.Restore(s.cfg.Initial); err != nil {
+		return 0, nil, err
+	}
+	s.limiter.reset()
+	return http.StatusOK, map[string]any{"reset": true, "stats": s.store.Stats()}, nil
+}
+
+func adminListLocations(s *Server, r *http.Request) (int, any, error) {
+	return http.StatusOK, map[string]any{"locations": s.store.Locations()}, nil
+}
+
+func adminCreateLocation(s *Server, r *http.Request) (int, any, error) {
+	var in struct {
+		ID                    string   `json:"id"`
+		Name                  string   `json:"name"`
+		CompanyID             string   `json:"companyId"`
+		Timezone              string   `json:"timezone"`
+		AllowDuplicateContact bool     `json:"allowDuplicateContact"`
+		DuplicatePriority     []string `json:"duplicatePriority"`
+	}
+	if err := s.decodeAdmin(r, &in); err != nil {
+		return 0, nil, err
+	}
+	var msgs []string
+	if in.ID != "" && !fixtures.ValidID(in.ID) {
+		msgs = append(msgs, "id must be 20 letters and digits")
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		msgs = append(msgs, "name should not be empty")
+	}
+	for _, p := range in.DuplicatePriority {
+		if p != "email" && p != "phone" {
+			msgs = append(msgs, "duplicatePriority must hold only email and phone")
+		}
+	}
+	if len(msgs) > 0 {
+		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
+	}
+	loc, err := s.store.CreateLocation(fixtures.Location{
+		ID: in.ID, Name: in.Name, CompanyID: in.CompanyID, Timezone: in.Timezone,
+		AllowDuplicateContact: in.AllowDuplicateContact, DuplicatePriority: in.DuplicatePriority,
+	})
+	if errors.Is(err, store.ErrExists) {
+		return 0, nil, newError(http.StatusBadRequest, "a location with id "+in.ID+" exists already")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, loc, nil
+}
+
+// tokenResponse is the body of a minted token, in the live token endpoint's field names.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope"`
+	UserType    string `json:"userType"`
+	LocationID  string `json:"locationId,omitempty"`
+	CompanyID   string `json:"companyId,omitempty"`
+	UserID      string `json:"userId"`
+}
+
+func adminMintToken(s *Server, r *http.Request) (int, any, error) {
+	var in struct {
+		LocationID string   `json:"locationId"`
+		Scopes     []string `json:"scopes"`
+		ExpiresIn  int64    `json:"expiresIn"`
+	}
+	if err := s.decodeAdmin(r, &in); err != nil {
+		return 0, nil, err
+	}
+	var msgs []string
+	if in.LocationID == "" {
+		msgs = append(msgs, "locationId should not be empty")
+	}
+	if in.Scopes == nil {
+		in.Scopes = []string{ScopeContactsReadonly, ScopeContactsWrite}
+	}
+	if in.ExpiresIn < 0 {
+		msgs = append(msgs, "expiresIn must not be less than 0")
+	}
+	if len(msgs) > 0 {
+		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
+	}
+	tok, err := s.MintToken(in.LocationID, in.Scopes, time.Duration(in.ExpiresIn)*time.Second)
+	if err != nil {
+		return 0, nil, newError(http.StatusBadRequest, err.Error())
+	}
+	return http.StatusCreated, tokenResponseOf(tok, s.clock.Now()), nil
+}
+
+func tokenResponseOf(t *Token, now time.Time) tokenResponse {
+	return tokenResponse{
+		AccessToken: t.AccessToken, TokenType: "Bearer",
+		ExpiresIn: int64(t.ExpiresAt.Sub(now).Round(time.Second) / time.Second),
+		Scope:     strings.Join(t.Scopes, " "), UserType: t.UserType,
+		LocationID: t.LocationID, CompanyID: t.CompanyID, UserID: t.UserID,
+	}
+}
+
+func adminAddAppointment(s *Server, r *http.Request) (int, any, error) {
+	var a fixtures.Appointment
+	if err := s.decodeAdmin(r, &a); err != nil {
+		return 0, nil, err
+	}
+	var msgs []string
+	if a.LocationID == "" {
+		msgs = append(msgs, "locationId should not be empty")
+	}
+	if a.ContactID == "" {
+		msgs = append(msgs, "contactId should not be empty")
+	}
+	if a.StartTime == 0 || a.EndTime == 0 || a.EndTime < a.StartTime {
+		msgs = append(msgs, "startTime and endTime must be ISO 8601 dates, endTime not before startTime")
+	}
+	if len(msgs) > 0 {
+		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
+	}
+	if a.Status == "" {
+		a.Status = "booked"
+	}
+	if a.AppointmentStatus == "" {
+		a.AppointmentStatus = a.Status
+	}
+	if a.Title == "" {
+		a.Title = "Appointment"
+	}
+	if a.CalendarID == "" {
+		a.CalendarID = "mockCalendar00000001"
+	}
+	out, err := s.store.AddAppointment(a)
+	if errors.Is(err, store.ErrExists) {
+		return 0, nil, newError(http.StatusBadRequest, "an appointment with id "+a.ID+" exists already")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, out, nil
+}
+
+func adminAddBusiness(s *Server, r *http.Request) (int, any, error) {
+	var b fixtures.Business
+	if err := s.decodeAdmin(r, &b); err != nil {
+		return 0, nil, err
+	}
+	var msgs []string
+	if b.LocationID == "" {
+		msgs = append(msgs, "locationId should not be empty")
+	}
+	if strings.TrimSpace(b.Name) == "" {
+		msgs = append(msgs, "name should not be empty")
+	}
+	if b.ID != "" && !fixtures.ValidObjectID(b.ID) {
+		msgs = append(msgs, "id must be 24 hexadecimal digits")
+	}
+	if len(msgs) > 0 {
+		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
+	}
+	out, err := s.store.AddBusiness(b)
+	if errors.Is(err, store.ErrExists) {
+		return 0, nil, newError(http.StatusBadRequest, "a business with id "+b.ID+" exists already")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, out, nil
+}

@@ -1,0 +1,580 @@
+package mockserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/store"
+)
+
+// operationHandlers maps each operationId of the document to its handler. Routes, validation,
+// scopes and success statuses come from the document; a handler only turns a validated request
+// into a store call and the store's answer into the live response body.
+var operationHandlers = map[string]handlerFunc{
+	"get-contact":                        getContact,
+	"update-contact":                     updateContact,
+	"delete-contact":                     deleteContact,
+	"create-contact":                     createContact,
+	"get-contacts":                       listContacts,
+	"upsert-contact":                     upsertContact,
+	"search-contacts-advanced":           searchContacts,
+	"get-duplicate-contact":              duplicateContact,
+	"get-contacts-by-businessId":         contactsByBusiness,
+	"get-all-tasks":                      listTasks,
+	"create-task":                        createTask,
+	"get-task":                           getTask,
+	"update-task":                        updateTask,
+	"delete-task":                        deleteTask,
+	"update-task-completed":              completeTask,
+	"get-all-notes":                      listNotes,
+	"create-note":                        createNote,
+	"get-note":                           getNote,
+	"update-note":                        updateNote,
+	"delete-note":                        deleteNote,
+	"get-appointments-for-contact":       listAppointments,
+	"add-tags":                           addTags,
+	"remove-tags":                        removeTags,
+	"add-followers-contact":              addFollowers,
+	"remove-followers-contact":           removeFollowers,
+	"add-contact-to-campaign":            addToCampaign,
+	"remove-contact-from-campaign":       removeFromCampaign,
+	"remove-contact-from-every-campaign": removeFromAllCampaigns,
+	"add-contact-to-workflow":            addToWorkflow,
+	"delete-contact-from-workflow":       removeFromWorkflow,
+	"create-association":                 bulkTags,
+	"add-remove-contact-from-business":   bulkBusiness,
+}
+
+// decode reads the (validated) JSON body into v; an empty body leaves v as is.
+func (c *call) decode(v any) error {
+	if len(c.body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(c.body, v); err != nil {
+		return newError(http.StatusUnprocessableEntity, []string{err.Error()})
+	}
+	return nil
+}
+
+// loc is the location every store call is scoped to: the token's.
+func (c *call) loc() string { return c.token.LocationID }
+
+type succeded struct {
+	Succeded bool `json:"succeded"`
+}
+
+var ok = succeded{Succeded: true}
+
+type contactBody struct {
+	Contact fixtures.Contact `json:"contact"`
+}
+
+// --- contacts -------------------------------------------------------------------------------
+
+func getContact(s *Server, c *call) (any, error) {
+	ct, err := s.store.GetContact(c.loc(), c.params["contactId"])
+	if err != nil {
+		return nil, err
+	}
+	return contactBody{ct}, nil
+}
+
+func updateContact(s *Server, c *call) (any, error) {
+	var in store.ContactInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	ct, err := s.store.UpdateContact(c.loc(), c.params["contactId"], in)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Succeded bool             `json:"succeded"`
+		Contact  fixtures.Contact `json:"contact"`
+	}{true, ct}, nil
+}
+
+func deleteContact(s *Server, c *call) (any, error) {
+	if err := s.store.DeleteContact(c.loc(), c.params["contactId"]); err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+func createContact(s *Server, c *call) (any, error) {
+	var in store.ContactInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	ct, err := s.store.CreateContact(c.loc(), in)
+	if err != nil {
+		return nil, err
+	}
+	return contactBody{ct}, nil
+}
+
+func upsertContact(s *Server, c *call) (any, error) {
+	var in struct {
+		store.ContactInput
+		CreateNewIfDuplicateAllowed bool `json:"createNewIfDuplicateAllowed"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	ct, created, err := s.store.UpsertContact(c.loc(), in.ContactInput, in.CreateNewIfDuplicateAllowed)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		New     bool             `json:"new"`
+		Contact fixtures.Contact `json:"contact"`
+		TraceID string           `json:"traceId"`
+	}{created, ct, newTraceID()}, nil
+}
+
+// newTraceID returns a random UUID (version 4), the shape of the live API's trace ids.
+func newTraceID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+type listMeta struct {
+	Total        int     `json:"total"`
+	NextPageURL  *string `json:"nextPageUrl"`
+	StartAfterID *string `json:"startAfterId"`
+	StartAfter   *int64  `json:"startAfter"`
+	CurrentPage  int     `json:"currentPage"`
+	NextPage     *int    `json:"nextPage"`
+	PrevPage     *int    `json:"prevPage"`
+}
+
+func listContacts(s *Server, c *call) (any, error) {
+	q := c.r.URL.Query()
+	lq := store.ListQuery{Limit: 20, StartAfterID: q.Get("startAfterId"), Query: q.Get("query")}
+	if v := q.Get("limit"); v != "" {
+		n, _ := strconv.ParseFloat(v, 64) // validated: an integer in 1..100
+		lq.Limit = int(n)
+	}
+	if v := q.Get("startAfter"); v != "" {
+		n, _ := strconv.ParseFloat(v, 64)
+		lq.StartAfter = int64(n)
+	}
+	page, err := s.store.ListContacts(c.loc(), lq)
+	if err != nil {
+		return nil, err
+	}
+	cur := page.Offset/lq.Limit + 1
+	meta := listMeta{Total: page.Total, CurrentPage: cur}
+	if cur > 1 {
+		meta.PrevPage = ptr(cur - 1)
+	}
+	if n := len(page.Contacts); n > 0 {
+		last := page.Contacts[n-1]
+		meta.StartAfterID = ptr(last.ID)
+		meta.StartAfter = ptr(int64(last.DateAdded))
+		if page.More {
+			meta.NextPage = ptr(cur + 1)
+			next := url.Values{}
+			next.Set("locationId", c.loc())
+			next.Set("limit", strconv.Itoa(lq.Limit))
+			next.Set("startAfter", strconv.FormatInt(int64(last.DateAdded), 10))
+			next.Set("startAfterId", last.ID)
+			if lq.Query != "" {
+				next.Set("query", lq.Query)
+			}
+			meta.NextPageURL = ptr(baseURL(c.r) + "/contacts/?" + next.Encode())
+		}
+	}
+	return struct {
+		Contacts []fixtures.Contact `json:"contacts"`
+		Meta     listMeta           `json:"meta"`
+	}{page.Contacts, meta}, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// baseURL is the scheme and host the client used to reach the mock.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}
+
+type searchHit struct {
+	fixtures.Contact
+	SearchAfter []any `json:"searchAfter"`
+}
+
+func searchContacts(s *Server, c *call) (any, error) {
+	var q store.SearchQuery
+	if err := c.decode(&q); err != nil {
+		return nil, err
+	}
+	page, err := s.store.SearchContacts(c.loc(), q)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]searchHit, len(page.Contacts))
+	for i, h := range page.Contacts {
+		hits[i] = searchHit{h.Contact, h.SearchAfter}
+	}
+	return struct {
+		Contacts []searchHit `json:"contacts"`
+		Total    int         `json:"total"`
+	}{hits, page.Total}, nil
+}
+
+func duplicateContact(s *Server, c *call) (any, error) {
+	q := c.r.URL.Query()
+	email, number := q.Get("email"), q.Get("number")
+	if email == "" && number == "" {
+		return nil, newError(http.StatusBadRequest, "Pass at least one of number, email to look up a duplicate contact")
+	}
+	ct, err := s.store.FindDuplicate(c.loc(), email, number)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Contact *fixtures.Contact `json:"contact"`
+	}{ct}, nil
+}
+
+func contactsByBusiness(s *Server, c *call) (any, error) {
+	q := c.r.URL.Query()
+	limit, skip := 25, 0
+	var msgs []string
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			msgs = append(msgs, "limit must be a positive number string")
+		}
+		limit = n
+	}
+	if v := q.Get("skip"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			msgs = append(msgs, "skip must be a non-negative number string")
+		}
+		skip = n
+	}
+	if len(msgs) > 0 {
+		return nil, newError(http.StatusUnprocessableEntity, msgs)
+	}
+	list, count, err := s.store.ContactsByBusiness(c.loc(), c.params["businessId"], q.Get("query"), skip, limit)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Contacts []fixtures.Contact `json:"contacts"`
+		Count    int                `json:"count"`
+	}{list, count}, nil
+}
+
+// --- tasks ----------------------------------------------------------------------------------
+
+type taskBody struct {
+	Task fixtures.Task `json:"task"`
+}
+
+func listTasks(s *Server, c *call) (any, error) {
+	list, err := s.store.ListTasks(c.loc(), c.params["contactId"])
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Tasks []fixtures.Task `json:"tasks"`
+	}{list}, nil
+}
+
+func getTask(s *Server, c *call) (any, error) {
+	t, err := s.store.GetTask(c.loc(), c.params["contactId"], c.params["taskId"])
+	if err != nil {
+		return nil, err
+	}
+	return taskBody{t}, nil
+}
+
+func createTask(s *Server, c *call) (any, error) {
+	var in store.TaskInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	t, err := s.store.CreateTask(c.loc(), c.params["contactId"], in)
+	if err != nil {
+		return nil, err
+	}
+	return taskBody{t}, nil
+}
+
+func updateTask(s *Server, c *call) (any, error) {
+	var in store.TaskInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	t, err := s.store.UpdateTask(c.loc(), c.params["contactId"], c.params["taskId"], in)
+	if err != nil {
+		return nil, err
+	}
+	return taskBody{t}, nil
+}
+
+func completeTask(s *Server, c *call) (any, error) {
+	var in struct {
+		Completed bool `json:"completed"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	t, err := s.store.UpdateTask(c.loc(), c.params["contactId"], c.params["taskId"], store.TaskInput{Completed: store.Of(in.Completed)})
+	if err != nil {
+		return nil, err
+	}
+	return taskBody{t}, nil
+}
+
+func deleteTask(s *Server, c *call) (any, error) {
+	if err := s.store.DeleteTask(c.loc(), c.params["contactId"], c.params["taskId"]); err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+// --- notes ----------------------------------------------------------------------------------
+
+type noteBody struct {
+	Note fixtures.Note `json:"note"`
+}
+
+func listNotes(s *Server, c *call) (any, error) {
+	list, err := s.store.ListNotes(c.loc(), c.params["contactId"])
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Notes []fixtures.Note `json:"notes"`
+	}{list}, nil
+}
+
+func getNote(s *Server, c *call) (any, error) {
+	n, err := s.store.GetNote(c.loc(), c.params["contactId"], c.params["id"])
+	if err != nil {
+		return nil, err
+	}
+	return noteBody{n}, nil
+}
+
+func createNote(s *Server, c *call) (any, error) {
+	var in store.NoteInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	n, err := s.store.CreateNote(c.loc(), c.params["contactId"], in)
+	if err != nil {
+		return nil, err
+	}
+	return noteBody{n}, nil
+}
+
+func updateNote(s *Server, c *call) (any, error) {
+	var in store.NoteInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	n, err := s.store.UpdateNote(c.loc(), c.params["contactId"], c.params["id"], in)
+	if err != nil {
+		return nil, err
+	}
+	return noteBody{n}, nil
+}
+
+func deleteNote(s *Server, c *call) (any, error) {
+	if err := s.store.DeleteNote(c.loc(), c.params["contactId"], c.params["id"]); err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+// --- appointments, tags, followers, campaigns, workflows -------------------------------------
+
+func listAppointments(s *Server, c *call) (any, error) {
+	list, err := s.store.ListAppointments(c.loc(), c.params["contactId"])
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Events []fixtures.Appointment `json:"events"`
+	}{list}, nil
+}
+
+type tagsIn struct {
+	Tags []string `json:"tags"`
+}
+
+type tagsOut struct {
+	Tags []string `json:"tags"`
+}
+
+func addTags(s *Server, c *call) (any, error) {
+	var in tagsIn
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	tags, err := s.store.AddTags(c.loc(), c.params["contactId"], in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	return tagsOut{tags}, nil
+}
+
+func removeTags(s *Server, c *call) (any, error) {
+	var in tagsIn
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	tags, err := s.store.RemoveTags(c.loc(), c.params["contactId"], in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	return tagsOut{tags}, nil
+}
+
+type followersIn struct {
+	Followers []string `json:"followers"`
+}
+
+func addFollowers(s *Server, c *call) (any, error) {
+	var in followersIn
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	all, added, err := s.store.AddFollowers(c.loc(), c.params["contactId"], in.Followers)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Followers      []string `json:"followers"`
+		FollowersAdded []string `json:"followersAdded"`
+	}{all, added}, nil
+}
+
+func removeFollowers(s *Server, c *call) (any, error) {
+	var in followersIn
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	all, removed, err := s.store.RemoveFollowers(c.loc(), c.params["contactId"], in.Followers)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Followers        []string `json:"followers"`
+		FollowersRemoved []string `json:"followersRemoved"`
+	}{all, removed}, nil
+}
+
+func addToCampaign(s *Server, c *call) (any, error) {
+	if err := s.store.AddToCampaign(c.loc(), c.params["contactId"], c.params["campaignId"]); err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+func removeFromCampaign(s *Server, c *call) (any, error) {
+	if err := s.store.RemoveFromCampaign(c.loc(), c.params["contactId"], c.params["campaignId"]); err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+func removeFromAllCampaigns(s *Server, c *call) (any, error) {
+	if err := s.store.RemoveFromAllCampaigns(c.loc(), c.params["contactId"]); err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+type workflowIn struct {
+	EventStartTime string `json:"eventStartTime"`
+}
+
+func addToWorkflow(s *Server, c *call) (any, error) {
+	var in workflowIn
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if err := s.store.AddToWorkflow(c.loc(), c.params["contactId"], c.params["workflowId"], in.EventStartTime); err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+func removeFromWorkflow(s *Server, c *call) (any, error) {
+	if err := s.store.RemoveFromWorkflow(c.loc(), c.params["contactId"], c.params["workflowId"]); err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+// --- bulk -----------------------------------------------------------------------------------
+
+func bulkTags(s *Server, c *call) (any, error) {
+	var in struct {
+		Contacts      []string `json:"contacts"`
+		Tags          []string `json:"tags"`
+		RemoveAllTags bool     `json:"removeAllTags"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	remove := c.params["type"] == "remove"
+	if in.RemoveAllTags && !remove {
+		return nil, newError(http.StatusUnprocessableEntity, []string{"removeAllTags is allowed only with the remove type"})
+	}
+	results, err := s.store.BulkTags(c.loc(), in.Contacts, in.Tags, remove, in.RemoveAllTags)
+	if err != nil {
+		return nil, err
+	}
+	errorCount := 0
+	for _, r := range results {
+		if r.Type == "error" {
+			errorCount++
+		}
+	}
+	return struct {
+		Succeded   bool                  `json:"succeded"`
+		ErrorCount int                   `json:"errorCount"`
+		Responses  []store.BulkTagResult `json:"responses"`
+	}{errorCount == 0, errorCount, results}, nil
+}
+
+func bulkBusiness(s *Server, c *call) (any, error) {
+	var in struct {
+		IDs        []string `json:"ids"`
+		BusinessID *string  `json:"businessId"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	ids, err := s.store.BulkBusiness(c.loc(), in.IDs, in.BusinessID)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Success bool     `json:"success"`
+		IDs     []string `json:"ids"`
+	}{true, ids}, nil
+}

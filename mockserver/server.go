@@ -1,0 +1,344 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/spec"
+)
+
+// Config configures a mock. The zero value is usable: the embedded document, an empty state, the
+// live rate limits, the wall clock.
+type Config struct {
+	// Spec is the OpenAPI document the mock serves; nil means the embedded one.
+	Spec *spec.Spec
+	// Initial is the state at start and after POST /__admin/reset.
+	Initial fixtures.Document
+	// Clock is the mock's time; nil means the wall clock.
+	Clock *Clock
+	// StrictVersion accepts only the documented Version value (2021-07-28) instead of every value
+	// the live server takes.
+	StrictVersion bool
+	// StrictResponses validates every response against the document before writing it. A response
+	// that does not conform is replaced by a 500 naming the problem and recorded (see Violations).
+	// Meant for tests: it costs most of the throughput.
+	StrictResponses bool
+	// RateLimits are the limits per (OAuth client, location); the zero value means DefaultRateLimits.
+	RateLimits RateLimits
+	// ClientID and ClientSecret are the default OAuth client's credentials; tokens minted by the
+	// admin API belong to it.
+	ClientID     string
+	ClientSecret string
+	// TokenTTL is the lifetime of access tokens (default 86399 s, as live).
+	TokenTTL time.Duration
+	// MaxBody caps request bodies (default 2 MiB); larger ones are answered 413.
+	MaxBody int64
+	// Logger receives one line per notable event; nil discards.
+	Logger *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultClientID     = "6650c2b5a1f0e8c1d2a3b4c5-contactsmock"
+	DefaultClientSecret = "contactsmock-secret"
+	DefaultTokenTTL     = 86399 * time.Second
+	DefaultMaxBody      = 2 << 20
+)
+
+// Server is the mock: an http.Handler serving the API of its document, the OAuth endpoints and the
+// admin API under /__admin/.
+type Server struct {
+	cfg      Config
+	spec     *spec.Spec
+	store    store.Store
+	clock    *Clock
+	tokens   *tokenStore
+	limiter  *limiter
+	versions map[string]bool
+	handlers map[string]handlerFunc
+	admin    http.Handler
+	log      *slog.Logger
+
+	mu         sync.Mutex // guards violations
+	violations []error
+}
+
+// New builds a mock from cfg and loads cfg.Initial.
+func New(cfg Config) (*Server, error) {
+	if cfg.Spec == nil {
+		sp, err := spec.Default()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Spec = sp
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = NewClock(nil)
+	}
+	if cfg.RateLimits == (RateLimits{}) {
+		cfg.RateLimits = DefaultRateLimits
+	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = DefaultClientID
+	}
+	if cfg.ClientSecret == "" {
+		cfg.ClientSecret = DefaultClientSecret
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:      cfg,
+		spec:     cfg.Spec,
+		clock:    cfg.Clock,
+		tokens:   newTokenStore(),
+		limiter:  newLimiter(cfg.RateLimits),
+		versions: map[string]bool{},
+		handlers: map[string]handlerFunc{},
+		log:      cfg.Logger,
+	}
+	s.store = store.NewMemory(s.clock.Now, nil)
+	vs := s.spec.VersionValues()
+	if cfg.StrictVersion && len(vs) > 0 {
+		vs = vs[:1]
+	}
+	for _, v := range vs {
+		s.versions[v] = true
+	}
+	for _, op := range s.spec.Operations {
+		h := operationHandlers[op.ID]
+		if h == nil {
+			s.log.Warn("the document has an operation the mock does not implement; it will answer 501", "operationId", op.ID)
+			continue
+		}
+		s.handlers[op.ID] = h
+	}
+	if err := s.store.Restore(cfg.Initial); err != nil {
+		return nil, fmt.Errorf("mockserver: initial state: %w", err)
+	}
+	s.admin = s.adminRoutes()
+	return s, nil
+}
+
+// Store returns the mock's state, for tests that arrange or inspect it directly.
+func (s *Server) Store() store.Store { return s.store }
+
+// Clock returns the mock's clock.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// Spec returns the document the mock serves.
+func (s *Server) Spec() *spec.Spec { return s.spec }
+
+// Violations returns the responses that did not conform to the document (StrictResponses only).
+func (s *Server) Violations() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.violations)
+}
+
+// MintToken issues an access token of the default client for a location (the admin API's quick
+// path). ttl 0 means the configured TokenTTL.
+func (s *Server) MintToken(locationID string, scopes []string, ttl time.Duration) (*Token, error) {
+	if _, err := s.store.Location(locationID); err != nil {
+		return nil, err
+	}
+	if ttl <= 0 {
+		ttl = s.cfg.TokenTTL
+	}
+	now := s.clock.Now()
+	return s.tokens.mint(Token{
+		ClientID: s.cfg.ClientID, UserType: UserTypeLocation, LocationID: locationID,
+		UserID: "mockAdminUser0000001", Scopes: scopes, IssuedAt: now, ExpiresAt: now.Add(ttl),
+	}), nil
+}
+
+// call is one API request on its way through the pipeline.
+type call struct {
+	r      *http.Request
+	op     *spec.Operation
+	params map[string]string
+	body   []byte
+	token  *Token
+	rate   *rateState
+}
+
+// response is what the pipeline answers before it is written.
+type response struct {
+	status int
+	body   any
+	header http.Header
+}
+
+type handlerFunc func(s *Server, c *call) (any, error)
+
+// ServeHTTP routes admin requests to the admin API and everything else through the API pipeline.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin" {
+		s.admin.ServeHTTP(w, r)
+		return
+	}
+	op, params, err := s.spec.FindRequest(r)
+	if err != nil {
+		s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
+			Message: fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)}))
+		return
+	}
+	c := &call{r: r, op: op, params: params}
+	resp := s.run(c)
+	s.write(w, r, op, c.rate, resp)
+}
+
+func errorResponse(e *APIError) response {
+	return response{status: e.Status, body: e.body(), header: e.Header}
+}
+
+// run takes a request through the pipeline: Version header, authentication, scope and location,
+// rate limit, request validation, handler. The first stage that refuses answers.
+func (s *Server) run(c *call) response {
+	r, op := c.r, c.op
+	if op.Versioned {
+		v := r.Header.Get(spec.VersionHeader)
+		switch {
+		case v == "" && op.VersionRequired:
+			return errorResponse(newError(http.StatusUnauthorized, msgVersionMissing))
+		case v != "" && !s.versions[v]:
+			return errorResponse(newError(http.StatusUnauthorized, msgVersionInvalid))
+		}
+	}
+	if !op.Public() {
+		if err := s.authorize(c); err != nil {
+			return errorResponse(toAPIError(err))
+		}
+		st := s.limiter.take(rateKey{client: c.token.ClientID, location: firstNonEmpty(c.token.LocationID, c.token.CompanyID)}, s.clock.Now())
+		c.rate = &st
+		if !st.allowed {
+			return errorResponse(newError(http.StatusTooManyRequests, msgTooManyRequests))
+		}
+	}
+	if err := s.readBody(c); err != nil {
+		return errorResponse(toAPIError(err))
+	}
+	if err := op.ValidateRequest(r.Context(), r, c.params, c.body); err != nil {
+		return errorResponse(toAPIError(err))
+	}
+	h := s.handlers[op.ID]
+	if h == nil {
+		return errorResponse(newError(http.StatusNotImplemented, "operation "+op.ID+" is not implemented by the mock"))
+	}
+	out, err := h(s, c)
+	if err != nil {
+		return errorResponse(toAPIError(err))
+	}
+	return response{status: op.SuccessStatus, body: out}
+}
+
+// authorize checks the bearer token, its type and scope, and the location the request names.
+func (s *Server) authorize(c *call) error {
+	tok := s.tokens.lookup(bearer(c.r.Header.Get("Authorization")))
+	if tok == nil || !s.clock.Now().Before(tok.ExpiresAt) {
+		return newError(http.StatusUnauthorized, msgInvalidJWT)
+	}
+	c.token = tok
+	if tok.UserType != c.op.UserType || !tok.HasScope(c.op.Scopes) {
+		return newError(http.StatusUnauthorized, msgScope)
+	}
+	if tok.UserType != UserTypeLocation {
+		return nil
+	}
+	var named string
+	switch c.op.LocationIn {
+	case "query":
+		named = c.r.URL.Query().Get("locationId")
+	case "body":
+		if err := s.readBody(c); err != nil {
+			return err
+		}
+		var probe struct {
+			LocationID any `json:"locationId"`
+		}
+		if json.Unmarshal(c.body, &probe) == nil {
+			named, _ = probe.LocationID.(string)
+		}
+	}
+	if named != "" && named != tok.LocationID {
+		return newError(http.StatusForbidden, msgLocation)
+	}
+	return nil
+}
+
+// readBody reads the request body once, up to MaxBody.
+func (s *Server) readBody(c *call) error {
+	if c.body != nil || c.r.Body == nil || c.r.Body == http.NoBody {
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(c.r.Body, s.cfg.MaxBody+1))
+	if err != nil {
+		return newError(http.StatusBadRequest, "the request body could not be read")
+	}
+	if int64(len(data)) > s.cfg.MaxBody {
+		return &http.MaxBytesError{Limit: s.cfg.MaxBody}
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	c.body = data
+	return nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// write encodes and writes a response, with the rate-limit headers of the request's client. In
+// strict mode it first validates the response against the document.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operation, rate *rateState, resp response) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	if rate != nil {
+		rate.setHeaders(h)
+	}
+	if resp.body != nil {
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(resp.body); err != nil {
+			resp = errorResponse(newError(http.StatusInternalServerError, "mockserver bug: "+err.Error()))
+			buf.Reset()
+			_ = json.NewEncoder(buf).Encode(resp.body)
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		h["Content-Type"] = []string{"application/json; charset=utf-8"}
+	}
+	if s.cfg.StrictResponses && op != nil && resp.status < 500 {
+		if err := op.ValidateResponse(context.Background(), r, resp.status, h, buf.Bytes()); err != nil {
+			s.mu.Lock()
+			s.violations = append(s.violations, err)
+			s.mu.Unlock()
+			s.log.Error("response does not conform to the document", "err", err)
+			resp = errorResponse(newError(http.StatusInternalServerError, err.Error()))
+			buf.Reset()
+			_ = json.NewEncoder(buf).Encode(resp.body)
+		}
+	}
+	w.WriteHeader(resp.status)
+	_, _ = w.Write(buf.Bytes())
+}
