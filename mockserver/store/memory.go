@@ -125,13 +125,6 @@ func (m *Memory) contactLocked(locID, id string) (*location, *contact, error) {
 	return l, c, nil
 }
 
-func less(a, b *contact) bool {
-	if a.c.DateAdded != b.c.DateAdded {
-		return a.c.DateAdded < b.c.DateAdded
-	}
-	return a.c.ID < b.c.ID
-}
-
 // position returns the index of the first contact in byAdded whose key is >= (added, id).
 func (l *location) position(added fixtures.Timestamp, id string) int {
 	return sort.Search(len(l.byAdded), func(i int) bool {
