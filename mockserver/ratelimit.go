@@ -83,6 +83,25 @@ func nextUTCMidnight(now time.Time) time.Time {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 }
 
+// peek reports the state for key without counting a request (for answers given before the limiter,
+// such as 403, which still carry the headers).
+func (l *limiter) peek(key rateKey, now time.Time) rateState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cfg := l.cfg
+	st := rateState{limits: cfg, allowed: true, remaining: cfg.Burst, dailyRemaining: cfg.Daily, dailyReset: nextUTCMidnight(now)}
+	if b := l.buckets[key]; b != nil && !cfg.Off {
+		if now.Before(b.windowEnd) {
+			st.remaining = max(cfg.Burst-b.count, 0)
+		}
+		if now.Before(b.dayEnd) {
+			st.dailyRemaining = max(cfg.Daily-b.dayCount, 0)
+			st.dailyReset = b.dayEnd
+		}
+	}
+	return st
+}
+
 // take counts one request for key at now and says whether it may go on.
 func (l *limiter) take(key rateKey, now time.Time) rateState {
 	l.mu.Lock()

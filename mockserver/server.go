@@ -186,6 +186,11 @@ type response struct {
 	header http.Header
 }
 
+// rateKey is the limiter's key of the call's token: its OAuth client and its location (or company).
+func (c *call) rateKey() rateKey {
+	return rateKey{client: c.token.ClientID, location: firstNonEmpty(c.token.LocationID, c.token.CompanyID)}
+}
+
 type handlerFunc func(s *Server, c *call) (any, error)
 
 // ServeHTTP routes admin requests to the admin API and everything else through the API pipeline.
@@ -224,9 +229,15 @@ func (s *Server) run(c *call) response {
 	}
 	if !op.Public() {
 		if err := s.authorize(c); err != nil {
+			if c.token != nil {
+				// Refused after authentication (scope, location): not counted, but the client
+				// still learns its quota.
+				st := s.limiter.peek(c.rateKey(), s.clock.Now())
+				c.rate = &st
+			}
 			return errorResponse(toAPIError(err))
 		}
-		st := s.limiter.take(rateKey{client: c.token.ClientID, location: firstNonEmpty(c.token.LocationID, c.token.CompanyID)}, s.clock.Now())
+		st := s.limiter.take(c.rateKey(), s.clock.Now())
 		c.rate = &st
 		if !st.allowed {
 			return errorResponse(newError(http.StatusTooManyRequests, msgTooManyRequests))
