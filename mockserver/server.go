@@ -72,6 +72,8 @@ type Server struct {
 
 	mu         sync.Mutex // guards violations
 	violations []error
+
+	saveMu sync.Mutex // serialises state-file writes
 }
 
 // New builds a mock from cfg and loads cfg.Initial.
