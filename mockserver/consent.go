@@ -54,7 +54,12 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("oauth: consent refused", "clientId", client.ID, "error", code, "description", desc)
 		redirectWith(w, r, redirect, back)
 	}
-	if rt := q.Get("response_type"); rt != "code" {
+	switch q.Get("response_type") {
+	case "code":
+	case "":
+		fail("invalid_request", "response_type is required")
+		return
+	default:
 		fail("unsupported_response_type", "response_type must be code")
 		return
 	}

@@ -36,6 +36,8 @@ func TestConsent(t *testing.T) {
 		{name: "a Zapier app's return URL", query: consentQuery("redirect_uri", "https://zapier.com/dashboard/auth/oauth/return/App123456CLIAPI/"), status: 302,
 			target: "https://zapier.com/dashboard/auth/oauth/return/App123456CLIAPI/", params: map[string]string{"code": "*", "state": testState}},
 		{name: "no scope asked", query: consentQuery("scope", "-"), status: 302, target: testRedirect, params: map[string]string{"code": "*"}},
+		{name: "no response_type", query: consentQuery("response_type", "-"), status: 302, target: testRedirect,
+			params: map[string]string{"error": "invalid_request", "state": testState, "code": "-"}},
 		{name: "response_type other than code", query: consentQuery("response_type", "token"), status: 302, target: testRedirect,
 			params: map[string]string{"error": "unsupported_response_type", "state": testState, "code": "-"}},
 		{name: "scope beyond the client's", query: consentQuery("client_id", "limited"), setup: func(h *harness) { h.addClient(limited) },

@@ -145,7 +145,7 @@ type ConsentSettings struct {
 	// Deny makes the user refuse: the consent step redirects with error=access_denied.
 	Deny bool `json:"deny"`
 	// UserType is the kind of installation, Location (the default) or Company.
-	UserType string `json:"userType"`
+	UserType string `json:"userType,omitempty"`
 }
 
 // oauthState is the mock's authorization server: clients, codes, grants and consent settings.
@@ -423,15 +423,24 @@ type grantResponse struct {
 	ApprovedLocations []string `json:"approvedLocations,omitempty"`
 }
 
+// mintAccess issues an access token of a client for an authorization, tied to grant g (nil when
+// there is none), living ttl (0: the configured TokenTTL).
+func (s *Server) mintAccess(clientID string, a authorization, g *grant, ttl time.Duration) *Token {
+	if ttl <= 0 {
+		ttl = s.cfg.TokenTTL
+	}
+	now := s.clock.Now()
+	return s.tokens.mint(Token{
+		ClientID: clientID, UserType: a.userType, LocationID: a.locationID, CompanyID: a.companyID,
+		UserID: a.userID, Scopes: a.scopes, IssuedAt: now, ExpiresAt: now.Add(ttl), grant: g,
+	})
+}
+
 // issue mints an access token for an authorization of a client, tied to grant g (nil when there
 // is none), and returns the token endpoint's answer.
 func (s *Server) issue(clientID string, a authorization, g *grant, refresh string) grantResponse {
-	now := s.clock.Now()
-	tok := s.tokens.mint(Token{
-		ClientID: clientID, UserType: a.userType, LocationID: a.locationID, CompanyID: a.companyID,
-		UserID: a.userID, Scopes: a.scopes, IssuedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL), grant: g,
-	})
-	out := grantResponse{tokenResponse: tokenResponseOf(tok, now), RefreshToken: refresh, ApprovedLocations: a.approved}
+	tok := s.mintAccess(clientID, a, g, 0)
+	out := grantResponse{tokenResponse: tokenResponseOf(tok, tok.IssuedAt), RefreshToken: refresh, ApprovedLocations: a.approved}
 	if g != nil {
 		out.RefreshTokenID = g.id
 	}
@@ -608,12 +617,9 @@ func getLocationAccessToken(s *Server, c *call) (any, error) {
 	if err != nil || loc.CompanyID != companyID {
 		return nil, newError(http.StatusBadRequest, "Location with id "+locationID+" not found in company "+companyID)
 	}
-	now := s.clock.Now()
-	tok := s.tokens.mint(Token{
-		ClientID: c.token.ClientID, UserType: UserTypeLocation, LocationID: loc.ID, CompanyID: companyID,
-		UserID: c.token.UserID, Scopes: c.token.Scopes, IssuedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL), grant: c.token.grant,
-	})
-	out := locationTokenResponse{tokenResponse: tokenResponseOf(tok, now)}
+	a := authorization{userType: UserTypeLocation, locationID: loc.ID, companyID: companyID, userID: c.token.UserID, scopes: c.token.Scopes}
+	tok := s.mintAccess(c.token.ClientID, a, c.token.grant, 0)
+	out := locationTokenResponse{tokenResponse: tokenResponseOf(tok, tok.IssuedAt)}
 	if app, _, _ := strings.Cut(c.token.ClientID, "-"); fixtures.ValidObjectID(app) {
 		out.AppID, out.VersionID = app, app
 	}

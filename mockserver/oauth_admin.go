@@ -29,14 +29,7 @@ func (s *Server) MintCompanyToken(companyID string, scopes []string, ttl time.Du
 	if len(a.approved) == 0 {
 		return nil, &store.NotFoundError{Kind: "Company", ID: companyID}
 	}
-	if ttl <= 0 {
-		ttl = s.cfg.TokenTTL
-	}
-	now := s.clock.Now()
-	return s.tokens.mint(Token{
-		ClientID: s.cfg.ClientID, UserType: UserTypeCompany, CompanyID: companyID,
-		UserID: a.userID, Scopes: scopes, IssuedAt: now, ExpiresAt: now.Add(ttl),
-	}), nil
+	return s.mintAccess(s.cfg.ClientID, a, nil, ttl), nil
 }
 
 // Clients returns the OAuth clients the mock knows, secrets left out.

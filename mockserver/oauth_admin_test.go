@@ -145,7 +145,7 @@ func TestAdminConsent(t *testing.T) {
 				}
 			}
 			h.do(http.MethodPost, "/__admin/reset", "", nil).must(t, http.StatusOK)
-			if got := h.do(http.MethodGet, "/__admin/oauth/consent", "", nil); string(got.Raw) != `{"deny":false,"userType":""}` {
+			if got := h.do(http.MethodGet, "/__admin/oauth/consent", "", nil); string(got.Raw) != `{"deny":false}` {
 				t.Errorf("after reset: %s", got.Raw)
 			}
 		})
