@@ -40,6 +40,11 @@ type Config struct {
 	// admin API belong to it.
 	ClientID     string
 	ClientSecret string
+	// RedirectURIs are the default client's redirect URIs (exact URIs, prefixes ending in "*", or
+	// RedirectLoopback; see OAuthClient.RedirectAllowed); nil means DefaultRedirectURIs.
+	RedirectURIs []string
+	// Clients are OAuth clients besides the default one (more: POST /__admin/clients).
+	Clients []OAuthClient
 	// TokenTTL is the lifetime of access tokens (default 86399 s, as live).
 	TokenTTL time.Duration
 	// MaxBody caps request bodies (default 2 MiB); larger ones are answered 413.
@@ -64,6 +69,7 @@ type Server struct {
 	store    store.Store
 	clock    *Clock
 	tokens   *tokenStore
+	oauth    *oauthState
 	limiter  *limiter
 	versions map[string]bool
 	handlers map[string]handlerFunc
@@ -117,6 +123,11 @@ func New(cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 	}
 	s.store = store.NewMemory(s.clock.Now, nil)
+	oauth, err := newOAuthState(cfg, s.spec)
+	if err != nil {
+		return nil, err
+	}
+	s.oauth = oauth
 	vs := s.spec.VersionValues()
 	if cfg.StrictVersion && len(vs) > 0 {
 		vs = vs[:1]
@@ -167,7 +178,7 @@ func (s *Server) MintToken(locationID string, scopes []string, ttl time.Duration
 	now := s.clock.Now()
 	return s.tokens.mint(Token{
 		ClientID: s.cfg.ClientID, UserType: UserTypeLocation, LocationID: locationID,
-		UserID: "mockAdminUser0000001", Scopes: scopes, IssuedAt: now, ExpiresAt: now.Add(ttl),
+		UserID: mockUserID, Scopes: scopes, IssuedAt: now, ExpiresAt: now.Add(ttl),
 	}), nil
 }
 
@@ -199,6 +210,9 @@ type handlerFunc func(s *Server, c *call) (any, error)
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin" {
 		s.admin.ServeHTTP(w, r)
+		return
+	}
+	if s.serveConsent(w, r) {
 		return
 	}
 	op, params, err := s.spec.FindRequest(r)
@@ -249,7 +263,7 @@ func (s *Server) run(c *call) response {
 		return errorResponse(toAPIError(err))
 	}
 	if err := op.ValidateRequest(r.Context(), r, c.params, c.body); err != nil {
-		return errorResponse(toAPIError(err))
+		return errorResponse(oauthRequestError(op, toAPIError(err)))
 	}
 	h := s.handlers[op.ID]
 	if h == nil {
