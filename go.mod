@@ -4,7 +4,7 @@ go 1.26.8
 
 require (
 	github.com/Masterminds/semver/v3 v3.4.0 // indirect
-	github.com/brianvoe/gofakeit/v7 v7.18.2 // indirect
+	github.com/brianvoe/gofakeit/v7 v7.18.2
 	github.com/getkin/kin-openapi v0.153.0 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-task/slim-sprig/v3 v3.0.0 // indirect
