@@ -3,8 +3,10 @@ module github.com/contactsmock/contactsmock
 go 1.26.8
 
 require (
+	github.com/brianvoe/gofakeit/v7 v7.18.2
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/gorilla/mux v1.8.1
+	go.yaml.in/yaml/v3 v3.0.5
 )
 
 require (
