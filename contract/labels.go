@@ -8,7 +8,7 @@ const (
 	// LabelMockOnly marks specs that need the mock's admin API (seeding, minting tokens, locations).
 	LabelMockOnly = "mock-only"
 	// LabelMutating marks specs that create, change or delete data (only their own).
-	LabelMutating = "mutating"
+	LabelMutating  = "mutating"
 	LabelAuth      = "auth"
 	LabelContacts  = "contacts"
 	LabelTasks     = "tasks"
