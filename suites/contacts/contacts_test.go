@@ -13,7 +13,7 @@ import (
 var _ = Describe("Contacts", contract.Area(contract.LabelContacts), func() {
 	It("goes through its whole life: create, read, update, list, search, delete, gone", contract.Mutating(contract.LabelSearch), func(ctx SpecContext) {
 		tag := tgt.names.Tag("life")
-		body := contactBody(obj{"firstName": "Lifecycle", "phone": "+1 555-010-" + strconv.Itoa(1000+int(tgt.names.Next()%9000))[0:4]}, "Spring-Promo", tag)
+		body := contactBody(obj{"firstName": "Lifecycle", "phone": "+1 555-010-" + strconv.Itoa(1000 + int(tgt.names.Next()%9000))[0:4]}, "Spring-Promo", tag)
 		created := post(ctx, "/contacts/", body)
 		Expect(created).To(contract.HaveStatus(http.StatusCreated))
 		id := created.Str("contact.id")
@@ -192,8 +192,8 @@ var _ = Describe("Contacts", contract.Area(contract.LabelContacts), func() {
 	It("sends the rate-limit headers on every counted response", contract.Area(contract.LabelRateLimit), contract.Mutating(), func(ctx SpecContext) {
 		id := createContact(ctx, nil)
 		for _, ex := range []*contract.Exchange{
-			get(ctx, "/contacts/" + id),
-			get(ctx, "/contacts/" + unknownID()),
+			get(ctx, "/contacts/"+id),
+			get(ctx, "/contacts/"+unknownID()),
 			put(ctx, "/contacts/"+id, obj{"gender": "x"}),
 			get(ctx, "/contacts/"+q("locationId", tgt.location, "limit", "1")),
 		} {
