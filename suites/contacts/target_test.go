@@ -45,6 +45,11 @@ type target struct {
 	server *httptest.Server
 }
 
+// suiteLimits are the in-process mock's rate limits: the live window, with quotas the suite cannot
+// exhaust, so that hundreds of requests per second never wait on a 429. The ratelimit specs run
+// against a mock (or location) of their own with the live limits.
+var suiteLimits = mockserver.RateLimits{Burst: 1 << 20, Window: 10 * time.Second, Daily: 1 << 30}
+
 // tgt is this process's target.
 var tgt *target
 
@@ -76,7 +81,7 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		t.location, t.foreign = newID(), newID()
 		user := newID()
 		t.users = []string{user}
-		srv, err := mockserver.New(mockserver.Config{Initial: mockDocument(t.location, t.foreign, user), StrictResponses: true})
+		srv, err := mockserver.New(mockserver.Config{Initial: mockDocument(t.location, t.foreign, user), StrictResponses: true, RateLimits: suiteLimits})
 		Expect(err).NotTo(HaveOccurred())
 		t.mock = srv
 		t.server = httptest.NewServer(srv)
