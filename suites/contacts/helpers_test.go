@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -128,3 +129,5 @@ func unknownID() string { return newID() }
 
 // unknownBusinessID is a well-formed business id that names nothing.
 func unknownBusinessID() string { return "ffffffffffffffffffffffff" }
+
+func itoa(i int) string { return strconv.Itoa(i) }
