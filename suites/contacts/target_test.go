@@ -18,6 +18,7 @@ import (
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver"
 	"github.com/contactsmock/contactsmock/spec"
+	"github.com/contactsmock/contactsmock/suites/internal/breaker"
 )
 
 // target is what the specs talk to, set up once per parallel process.
@@ -84,7 +85,9 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		srv, err := mockserver.New(mockserver.Config{Initial: mockDocument(t.location, t.foreign, user), StrictResponses: true, RateLimits: suiteLimits})
 		Expect(err).NotTo(HaveOccurred())
 		t.mock = srv
-		t.server = httptest.NewServer(srv)
+		// The self-check (suites/selfcheck) sets CONTRACT_BREAK_MOCK to make the mock drift in
+		// one known way and proves that this suite then fails, naming the operation and field.
+		t.server = httptest.NewServer(breaker.Wrap(srv, os.Getenv(breaker.EnvMode)))
 		t.base = t.server.URL
 		httpClient = t.server.Client()
 		httpClient.Timeout = cfg.RequestTimeout
