@@ -90,6 +90,14 @@ type AdminLocation struct {
 	Timezone              string   `json:"timezone,omitempty"`
 	AllowDuplicateContact bool     `json:"allowDuplicateContact"`
 	DuplicatePriority     []string `json:"duplicatePriority,omitempty"`
+	// Users are the location's users (read only: the admin API does not take them on create).
+	Users []AdminUser `json:"users,omitempty"`
+}
+
+// AdminUser is a user of a location.
+type AdminUser struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // Locations lists the mock's locations.

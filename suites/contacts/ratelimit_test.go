@@ -2,6 +2,7 @@ package contacts_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -40,6 +41,9 @@ func limitedTarget(ctx SpecContext) (c *contract.Client, location string) {
 	return tgt.full.WithToken(token), loc.ID
 }
 
+// maxBurst is the largest burst the specs exhaust (the live one is 100).
+const maxBurst = 1000
+
 // exhaust spends the burst window of c's bucket and returns the first 429.
 func exhaust(ctx SpecContext, c *contract.Client, location string) *contract.Exchange {
 	GinkgoHelper()
@@ -48,7 +52,7 @@ func exhaust(ctx SpecContext, c *contract.Client, location string) *contract.Exc
 	Expect(first).To(contract.HaveStatus(http.StatusOK))
 	burst, err := strconv.Atoi(first.ResponseHeader.Get("X-RateLimit-Max"))
 	Expect(err).NotTo(HaveOccurred())
-	Expect(burst).To(BeNumerically("<=", 1000), "the burst is too large to exhaust in a spec")
+	Expect(burst).To(BeNumerically("<=", maxBurst))
 	for i := 0; i <= burst; i++ {
 		ex := call(ctx, c, http.MethodGet, path, nil, contract.NoRetry())
 		if ex.Status == http.StatusTooManyRequests {
@@ -68,6 +72,13 @@ var _ = Describe("Rate limits", Ordered, contract.Area(contract.LabelRateLimit),
 	)
 	BeforeAll(func(ctx SpecContext) {
 		limited, location = limitedTarget(ctx)
+		probe := call(ctx, limited, http.MethodGet, "/contacts/"+q("locationId", location, "limit", "1"), nil, contract.NoRetry())
+		Expect(probe).To(contract.HaveStatus(http.StatusOK))
+		burst, err := strconv.Atoi(probe.ResponseHeader.Get("X-RateLimit-Max"))
+		Expect(err).NotTo(HaveOccurred())
+		if burst > maxBurst {
+			Skip(fmt.Sprintf("the target's burst (X-RateLimit-Max: %d) is too large to exhaust in a spec; run the mock with the live limits", burst))
+		}
 	}, NodeTimeout(specTimeout))
 
 	It("answers 429 with Retry-After and the X-RateLimit-* headers once the burst is spent", func(ctx SpecContext) {

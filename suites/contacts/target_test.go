@@ -106,6 +106,11 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		foreign, err := t.admin.CreateLocation(ctx, contract.AdminLocation{Name: t.names.Name("contract-foreign")})
 		Expect(err).NotTo(HaveOccurred())
 		t.foreign = foreign.ID
+		loc, err := t.admin.Location(ctx, t.location)
+		Expect(err).NotTo(HaveOccurred())
+		for _, u := range loc.Users {
+			t.users = append(t.users, u.ID)
+		}
 	default:
 		t.kind = "live"
 		t.base = cfg.BaseURL
