@@ -69,9 +69,20 @@ type taskPayload struct {
 
 // renderedEvent is an event's payload without its webhookId, which differs per registration.
 type renderedEvent struct {
-	prefix                []byte // the JSON object without its closing brace
-	at                    fixtures.Timestamp
-	resourceID, contactID string
+	prefix []byte // the JSON object without its closing brace
+}
+
+// eventIDs returns the id of the event's resource and of the contact it belongs to.
+func eventIDs(e store.Event) (resource, contact string) {
+	switch {
+	case e.Contact != nil:
+		return e.Contact.ID, e.Contact.ID
+	case e.Note != nil:
+		return e.Note.ID, e.Note.ContactID
+	case e.Task != nil:
+		return e.Task.ID, e.Task.ContactID
+	}
+	return "", ""
 }
 
 // body completes the payload with the webhookId.
@@ -87,7 +98,7 @@ func (r *renderedEvent) body(webhookID string) []byte {
 // renderEvent builds an event's payload; at is the event's time.
 func renderEvent(e store.Event, at time.Time) (*renderedEvent, error) {
 	ts := fixtures.At(at)
-	out := &renderedEvent{at: ts}
+	out := &renderedEvent{}
 	var v any
 	switch {
 	case e.Contact != nil:
@@ -112,15 +123,13 @@ func renderEvent(e store.Event, at time.Time) (*renderedEvent, error) {
 				p.DNDSettings = &fixtures.DNDSettings{}
 			}
 		}
-		out.resourceID, out.contactID, v = c.ID, c.ID, p
+		v = p
 	case e.Note != nil:
 		n := e.Note
-		out.resourceID, out.contactID = n.ID, n.ContactID
 		v = notePayload{Type: e.Type, LocationID: e.LocationID, ID: n.ID, Body: n.Body, ContactID: n.ContactID,
 			DateAdded: n.DateAdded, Timestamp: ts}
 	case e.Task != nil:
 		t := e.Task
-		out.resourceID, out.contactID = t.ID, t.ContactID
 		v = taskPayload{Type: e.Type, LocationID: e.LocationID, ID: t.ID, AssignedTo: t.AssignedTo, Body: t.Body,
 			ContactID: t.ContactID, Title: t.Title, DateAdded: t.DateAdded, DueDate: t.DueDate,
 			Completed: t.Completed, Timestamp: ts}

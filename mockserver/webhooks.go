@@ -27,8 +27,9 @@ import (
 // Webhook delivery.
 //
 // The store calls emit with every event, in change order, while it holds its lock; emit only
-// renders the payload and appends a delivery to the queue of every registration that wants the
-// event, so a slow or dead receiver never slows the API. Each registration has one bounded FIFO
+// appends a delivery record to the queue of every registration that wants the event (the payload
+// is rendered later, outside the lock, by whoever needs it first), so a slow or dead receiver never
+// slows the API. Each registration has one bounded FIFO
 // queue and one goroutine that delivers it, so a receiver sees its events in change order (hence in
 // order per contact). The price of that order is head-of-line blocking: while a delivery is being
 // retried, the registration's later events wait behind it.
@@ -225,9 +226,13 @@ type delivery struct {
 	id, webhookID, event, regID, url  string
 	locationID, resourceID, contactID string
 	replayOf                          string
-	body                              []byte
+	ev                                *pendingEvent
 	created                           fixtures.Timestamp
 	enqueued                          time.Time // wall clock, for latency
+
+	bodyOnce sync.Once
+	body     []byte // set by payload
+	bodyErr  error
 
 	// guarded by webhooks.logMu
 	state     string
@@ -428,30 +433,55 @@ func (r *registration) wants(e store.Event) bool {
 
 // --- the store's sink -----------------------------------------------------------------------
 
-// emit is the store's sink: it runs under the store's lock, so it only renders and enqueues.
+// pendingEvent is an event waiting to be rendered; the store's copies in it are never modified.
+type pendingEvent struct {
+	e  store.Event
+	at time.Time
+
+	once     sync.Once
+	rendered *renderedEvent
+	err      error
+}
+
+func (p *pendingEvent) render() (*renderedEvent, error) {
+	p.once.Do(func() { p.rendered, p.err = renderEvent(p.e, p.at) })
+	return p.rendered, p.err
+}
+
+// payload returns the delivery's body, rendering it on first use.
+func (d *delivery) payload() ([]byte, error) {
+	d.bodyOnce.Do(func() {
+		ev, err := d.ev.render()
+		if err != nil {
+			d.bodyErr = err
+			return
+		}
+		d.body = ev.body(d.webhookID)
+	})
+	return d.body, d.bodyErr
+}
+
+// emit is the store's sink. It runs under the store's lock, so it only records and enqueues; the
+// payload is rendered outside the lock.
 func (w *webhooks) emit(e store.Event) {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.closed || len(w.regs) == 0 {
 		return
 	}
-	var ev *renderedEvent
+	var ev *pendingEvent
 	for _, r := range w.regs {
 		if !r.wants(e) {
 			continue
 		}
 		if ev == nil {
-			var err error
-			if ev, err = renderEvent(e, w.now()); err != nil {
-				w.log.Error("webhook payload cannot be rendered", "event", e.Type, "err", err)
-				return
-			}
+			ev = &pendingEvent{e: e, at: w.now()}
 		}
-		webhookID := newTraceID()
+		resource, contact := eventIDs(e)
 		d := &delivery{
-			id: newTraceID(), webhookID: webhookID, event: e.Type, regID: r.id, url: r.url,
-			locationID: e.LocationID, resourceID: ev.resourceID, contactID: ev.contactID,
-			body: ev.body(webhookID), created: ev.at, enqueued: time.Now(), state: WebhookPending,
+			id: newTraceID(), webhookID: newTraceID(), event: e.Type, regID: r.id, url: r.url,
+			locationID: e.LocationID, resourceID: resource, contactID: contact, ev: ev,
+			created: fixtures.At(ev.at), enqueued: time.Now(), state: WebhookPending,
 		}
 		w.enqueueLocked(r, d)
 	}
@@ -584,17 +614,22 @@ func (a attemptResult) String() string {
 
 // deliver sends one delivery until it is delivered, fails for good, or its registration goes.
 func (w *webhooks) deliver(r *registration, d *delivery) {
+	body, err := d.payload()
+	if err != nil {
+		w.finish(r, d, WebhookFailed, err.Error())
+		return
+	}
 	if w.validate != nil {
-		if err := w.validate(d.event, d.body); err != nil {
+		if err := w.validate(d.event, body); err != nil {
 			w.violation(err)
 		}
 	}
-	sig := base64.StdEncoding.EncodeToString(ed25519.Sign(w.key, d.body))
+	sig := base64.StdEncoding.EncodeToString(ed25519.Sign(w.key, body))
 	w.logMu.Lock()
 	d.signature = sig
 	w.logMu.Unlock()
 	for attempt := 1; ; attempt++ {
-		res := w.attempt(r.ctx, d, sig, attempt)
+		res := w.attempt(r.ctx, d, body, sig, attempt)
 		switch {
 		case res.status >= 200 && res.status < 300:
 			w.finish(r, d, WebhookDelivered, "")
@@ -646,11 +681,11 @@ func (w *webhooks) retryAfter(res attemptResult, attempt int) (time.Duration, bo
 }
 
 // attempt POSTs the delivery once and records the outcome.
-func (w *webhooks) attempt(ctx context.Context, d *delivery, sig string, n int) attemptResult {
+func (w *webhooks) attempt(ctx context.Context, d *delivery, body []byte, sig string, n int) attemptResult {
 	at := fixtures.At(w.now())
 	var res attemptResult
 	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(body))
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "contactsmock-webhooks/1")
@@ -737,12 +772,13 @@ func (w *webhooks) delivery(id string) (WebhookDelivery, bool) {
 }
 
 func (d *delivery) viewLocked() WebhookDelivery {
+	body, _ := d.payload()
 	v := WebhookDelivery{
 		ID: d.id, WebhookID: d.webhookID, EventType: d.event, RegistrationID: d.regID, URL: d.url,
 		LocationID: d.locationID, ResourceID: d.resourceID, ContactID: d.contactID, State: d.state,
 		Attempts: len(d.history), Statuses: make([]int, len(d.history)), History: slices.Clone(d.history),
 		LastError: d.lastError, CreatedAt: d.created, ReplayOf: d.replayOf, Signature: d.signature,
-		Payload: json.RawMessage(d.body),
+		Payload: json.RawMessage(body),
 	}
 	for i, a := range d.history {
 		v.Statuses[i] = a.Status
@@ -777,7 +813,7 @@ func (w *webhooks) replay(id string) (WebhookDelivery, error) {
 	d := &delivery{
 		id: newTraceID(), webhookID: orig.webhookID, event: orig.event, regID: orig.regID, url: orig.url,
 		locationID: orig.locationID, resourceID: orig.resourceID, contactID: orig.contactID,
-		replayOf: orig.id, body: orig.body, created: fixtures.At(w.now()), enqueued: time.Now(), state: WebhookPending,
+		replayOf: orig.id, ev: orig.ev, created: fixtures.At(w.now()), enqueued: time.Now(), state: WebhookPending,
 	}
 	w.enqueueLocked(w.regs[i], d)
 	w.logMu.Lock()
