@@ -21,8 +21,8 @@ func ids(list []any) []string {
 	return out
 }
 
-// TestPollingNewContacts: GET /contacts/ lists newest first by dateAdded (ties by id), and its
-// cursor pages through everything once.
+// TestPollingNewContacts: GET /contacts/ lists newest first by dateAdded (ties: the later created
+// first), and its cursor pages through everything once.
 func TestPollingNewContacts(t *testing.T) {
 	h := newHarness(t)
 	create := func(first string) string {
@@ -34,11 +34,11 @@ func TestPollingNewContacts(t *testing.T) {
 	c2 := create("Two")
 	h.clock.Add(time.Second)
 	c3 := create("Three")
-	c4 := create("Four") // same millisecond as c3: the id breaks the tie
+	c4 := create("Four") // same millisecond as c3: creation order breaks the tie
 
 	r := h.do(http.MethodGet, "/contacts/?locationId="+locA+"&limit=3", h.full, nil).must(t, 200)
 	first := ids(r.Body["contacts"].([]any))
-	newest := []string{max(c3, c4), min(c3, c4), c2}
+	newest := []string{c4, c3, c2}
 	if !slices.Equal(first, newest) {
 		t.Fatalf("first page %v, want %v", first, newest)
 	}
