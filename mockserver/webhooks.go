@@ -276,7 +276,7 @@ func newWebhooks(cfg Config, now func() time.Time, log *slog.Logger) (*webhooks,
 		w.logSize = DefaultWebhookLogSize
 	}
 	if w.sleep == nil {
-		w.sleep = sleepContext
+		w.sleep = webhookSleep
 	}
 	if w.client == nil {
 		timeout := cfg.WebhookTimeout
@@ -306,8 +306,8 @@ func newWebhookClient(timeout time.Duration) *http.Client {
 	}
 }
 
-// sleepContext waits d or until ctx ends.
-func sleepContext(ctx context.Context, d time.Duration) error {
+// webhookSleep waits d between delivery attempts, or until ctx ends.
+func webhookSleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return context.Cause(ctx)
 	}

@@ -23,7 +23,7 @@ import (
 // cleanup closes the mock, checks that no delivery goroutine is left, and then closes the receivers.
 type hookHarness struct {
 	*harness
-	sleeper *fakeSleeper
+	sleeper *hookSleeper
 
 	mu        sync.Mutex // guards receivers
 	receivers []*receiver
@@ -31,7 +31,7 @@ type hookHarness struct {
 
 func newHookHarness(t *testing.T, mutate ...func(*Config)) *hookHarness {
 	t.Helper()
-	sl := &fakeSleeper{}
+	sl := &hookSleeper{}
 	base := func(c *Config) {
 		c.WebhookSleep = sl.sleep
 		c.RateLimits = RateLimits{Off: true}
@@ -114,15 +114,15 @@ func (h *hookHarness) events() []string {
 	return out
 }
 
-// fakeSleeper records the waits the dispatcher asks for and returns at once, moving the mock's
+// hookSleeper records the waits the dispatcher asks for and returns at once, moving the mock's
 // clock on by each wait.
-type fakeSleeper struct {
+type hookSleeper struct {
 	mu    sync.Mutex // guards waits
 	waits []time.Duration
 	clock *ManualClock
 }
 
-func (f *fakeSleeper) sleep(ctx context.Context, d time.Duration) error {
+func (f *hookSleeper) sleep(ctx context.Context, d time.Duration) error {
 	f.mu.Lock()
 	f.waits = append(f.waits, d)
 	f.mu.Unlock()
@@ -132,7 +132,7 @@ func (f *fakeSleeper) sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func (f *fakeSleeper) recorded() []time.Duration {
+func (f *hookSleeper) recorded() []time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.waits)

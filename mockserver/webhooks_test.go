@@ -612,7 +612,7 @@ func TestWebhookURLsFromConfig(t *testing.T) {
 	}
 	rc := startReceiver(nil)
 	t.Cleanup(rc.srv.Close)
-	srv, err := New(Config{Initial: testDoc(), WebhookURLs: []string{rc.url()}, WebhookSleep: (&fakeSleeper{}).sleep})
+	srv, err := New(Config{Initial: testDoc(), WebhookURLs: []string{rc.url()}, WebhookSleep: (&hookSleeper{}).sleep})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -671,7 +671,7 @@ func TestWebhookStrictModeValidatesPayloads(t *testing.T) {
 	}
 	contact := sp.WebhookSchema(store.ContactTagUpdate)
 	contact.Required = append(contact.Required, "gender")
-	srv, err := New(Config{Spec: sp, Initial: testDoc(), StrictResponses: true, WebhookSleep: (&fakeSleeper{}).sleep})
+	srv, err := New(Config{Spec: sp, Initial: testDoc(), StrictResponses: true, WebhookSleep: (&hookSleeper{}).sleep})
 	if err != nil {
 		t.Fatal(err)
 	}
