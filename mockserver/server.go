@@ -3,6 +3,7 @@ package mockserver
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,6 +52,26 @@ type Config struct {
 	MaxBody int64
 	// Logger receives one line per notable event; nil discards.
 	Logger *slog.Logger
+
+	// Webhooks (see webhooks.go). WebhookURLs are registered at start for every event of every
+	// location.
+	WebhookURLs []string
+	// WebhookKey signs deliveries (x-ghl-signature); nil means a key generated at start.
+	WebhookKey ed25519.PrivateKey
+	// WebhookRetry is the retry policy; the zero value means DefaultWebhookRetry.
+	WebhookRetry WebhookRetry
+	// WebhookQueueSize bounds each registration's queue (default 1000); when it is full the oldest
+	// queued delivery is dropped.
+	WebhookQueueSize int
+	// WebhookLogSize bounds the delivery log (default 1000).
+	WebhookLogSize int
+	// WebhookTimeout bounds one delivery attempt (default 10 s).
+	WebhookTimeout time.Duration
+	// WebhookClient sends deliveries; nil means a client with WebhookTimeout that never follows
+	// redirects. Set it to reach TLS receivers with a test CA.
+	WebhookClient *http.Client
+	// WebhookSleep waits between retries; nil means a timer. Tests inject one that returns at once.
+	WebhookSleep func(ctx context.Context, d time.Duration) error
 }
 
 // Defaults of Config.
@@ -75,6 +96,7 @@ type Server struct {
 	handlers map[string]handlerFunc
 	admin    http.Handler
 	log      *slog.Logger
+	hooks    *webhooks
 
 	mu         sync.Mutex // guards violations
 	violations []error
@@ -122,7 +144,10 @@ func New(cfg Config) (*Server, error) {
 		handlers: map[string]handlerFunc{},
 		log:      cfg.Logger,
 	}
-	s.store = store.NewMemory(s.clock.Now, nil)
+	if err := s.initWebhooks(); err != nil {
+		return nil, err
+	}
+	s.store = store.NewMemory(s.clock.Now, s.hooks.emit)
 	oauth, err := newOAuthState(cfg, s.spec)
 	if err != nil {
 		return nil, err
@@ -147,6 +172,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("mockserver: initial state: %w", err)
 	}
 	s.admin = s.adminRoutes()
+	s.startWebhooks()
 	return s, nil
 }
 
