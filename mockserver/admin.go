@@ -42,6 +42,7 @@ func (s *Server) adminRoutes() http.Handler {
 	route(http.MethodPost, "/appointments", adminAddAppointment)
 	route(http.MethodPost, "/businesses", adminAddBusiness)
 	oauthAdminRoutes(route)
+	stateAdminRoutes(route)
 	s.webhookAdminRoutes(a, route)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,

@@ -50,6 +50,9 @@ type Config struct {
 	TokenTTL time.Duration
 	// MaxBody caps request bodies (default 2 MiB); larger ones are answered 413.
 	MaxBody int64
+	// MaxStateBody caps the fixture documents the admin API loads (POST /__admin/seed,
+	// PUT /__admin/snapshot; default 512 MiB).
+	MaxStateBody int64
 	// Logger receives one line per notable event; nil discards.
 	Logger *slog.Logger
 
@@ -130,6 +133,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxStateBody == 0 {
+		cfg.MaxStateBody = 512 << 20
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -452,7 +452,7 @@ func applyInput(l *location, c *fixtures.Contact, in ContactInput, ignoreGender 
 			id := f.ID
 			if id == "" && f.Key != "" {
 				for _, d := range l.info.CustomFields {
-					if d.Key == f.Key || "contact."+d.Key == f.Key {
+					if strings.TrimPrefix(d.Key, "contact.") == strings.TrimPrefix(f.Key, "contact.") {
 						id = d.ID
 						break
 					}
