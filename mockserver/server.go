@@ -34,7 +34,7 @@ type Config struct {
 	// that does not conform is replaced by a 500 naming the problem and recorded (see Violations).
 	// Meant for tests: it costs most of the throughput.
 	StrictResponses bool
-	// RateLimits are the limits per (OAuth client, location); the zero value means DefaultRateLimits.
+	// RateLimits are the limits per (OAuth client, location); zero fields take DefaultRateLimits'.
 	RateLimits RateLimits
 	// ClientID and ClientSecret are the default OAuth client's credentials; tokens minted by the
 	// admin API belong to it.
@@ -86,8 +86,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = NewClock(nil)
 	}
-	if cfg.RateLimits == (RateLimits{}) {
-		cfg.RateLimits = DefaultRateLimits
+	cfg.RateLimits = cfg.RateLimits.withDefaults()
+	if msgs := cfg.RateLimits.problems(); msgs != nil {
+		return nil, fmt.Errorf("mockserver: rate limits: %s", strings.Join(msgs, "; "))
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = DefaultClientID
@@ -224,12 +225,16 @@ func (s *Server) run(c *call) response {
 	}
 	if !op.Public() {
 		if err := s.authorize(c); err != nil {
+			if c.token != nil { // authenticated, then refused: the headers, uncounted
+				st := s.limiter.peek(c.rateKey(), s.clock.Now())
+				c.rate = &st
+			}
 			return errorResponse(toAPIError(err))
 		}
-		st := s.limiter.take(rateKey{client: c.token.ClientID, location: firstNonEmpty(c.token.LocationID, c.token.CompanyID)}, s.clock.Now())
+		st := s.limiter.take(c.rateKey(), s.clock.Now())
 		c.rate = &st
 		if !st.allowed {
-			return errorResponse(newError(http.StatusTooManyRequests, msgTooManyRequests))
+			return errorResponse(st.refusal())
 		}
 	}
 	if err := s.readBody(c); err != nil {
