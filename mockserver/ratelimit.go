@@ -62,6 +62,18 @@ func (l RateLimits) problems() []string {
 	return msgs
 }
 
+// rateLimitsJSON is the admin API's form of RateLimits: the window as a Go duration string.
+type rateLimitsJSON struct {
+	Burst  int    `json:"burst"`
+	Window string `json:"window"`
+	Daily  int    `json:"daily"`
+	Off    bool   `json:"off"`
+}
+
+func (l RateLimits) wire() rateLimitsJSON {
+	return rateLimitsJSON{Burst: l.Burst, Window: l.Window.String(), Daily: l.Daily, Off: l.Off}
+}
+
 type rateKey struct{ client, location string }
 
 // rateKey is the limiter's key of the call: the token's client and location (or company).

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -388,6 +389,60 @@ func TestRateLimitConfig(t *testing.T) {
 			}
 			if got := s.limiter.config(); got != tc.want {
 				t.Errorf("limits %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAdminRateLimit(t *testing.T) {
+	t.Run("get, put, and the new limits apply", func(t *testing.T) {
+		h := newHarness(t)
+		r := h.do(http.MethodGet, "/__admin/ratelimit", "", nil).must(t, http.StatusOK)
+		if string(r.Raw) != `{"burst":100,"window":"10s","daily":200000,"off":false}` {
+			t.Fatalf("GET %s", r.Raw)
+		}
+		r = h.do(http.MethodPut, "/__admin/ratelimit", "", map[string]any{"burst": 2, "window": "1m"}).must(t, http.StatusOK)
+		if string(r.Raw) != `{"burst":2,"window":"1m0s","daily":200000,"off":false}` {
+			t.Fatalf("PUT answered %s", r.Raw)
+		}
+		getAlice(h, h.full).must(t, http.StatusOK)
+		getAlice(h, h.full).must(t, http.StatusOK)
+		r = getAlice(h, h.full).must(t, http.StatusTooManyRequests)
+		if headerInt(t, r, "X-RateLimit-Interval-Milliseconds") != 60000 || r.Header.Get("Retry-After") != "60" {
+			t.Errorf("interval %s, Retry-After %s; want 60000 and 60", r.Header.Get("X-RateLimit-Interval-Milliseconds"), r.Header.Get("Retry-After"))
+		}
+		h.do(http.MethodPut, "/__admin/ratelimit", "", map[string]any{"off": true}).must(t, http.StatusOK)
+		for range 5 {
+			r := getAlice(h, h.full).must(t, http.StatusOK)
+			if headerInt(t, r, "X-RateLimit-Remaining") != 2 {
+				t.Fatalf("off: remaining %s, want the full 2", r.Header.Get("X-RateLimit-Remaining"))
+			}
+		}
+		h.do(http.MethodPut, "/__admin/ratelimit", "", map[string]any{"off": false}).must(t, http.StatusOK)
+		getAlice(h, h.full).must(t, http.StatusTooManyRequests) // counts taken before stay
+	})
+	bad := []struct {
+		name string
+		body any
+		want []string
+	}{
+		{"burst 0", map[string]any{"burst": 0}, []string{"burst must not be less than 1"}},
+		{"negative daily and burst", map[string]any{"burst": -1, "daily": -1}, []string{"burst must not be less than 1", "daily must not be less than 1"}},
+		{"window not a duration", map[string]any{"window": "soon"}, []string{`window must be a duration such as "10s"`}},
+		{"window as a number", map[string]any{"window": 10}, []string{`window must be a duration such as "10s"`}},
+		{"window zero", map[string]any{"window": "0s"}, []string{"window must be between 1ms and 24h"}},
+		{"window too long", map[string]any{"window": "25h"}, []string{"window must be between 1ms and 24h"}},
+		{"unknown field", map[string]any{"limit": 5}, []string{"property limit should not exist"}},
+	}
+	for _, tc := range bad {
+		t.Run("422: "+tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			r := h.do(http.MethodPut, "/__admin/ratelimit", "", tc.body).must(t, http.StatusUnprocessableEntity)
+			if got := strs(r.Body["message"]); !slices.Equal(got, tc.want) {
+				t.Errorf("messages %q, want %q", got, tc.want)
+			}
+			if got := h.srv.limiter.config(); got != DefaultRateLimits {
+				t.Errorf("a refused PUT changed the limits to %+v", got)
 			}
 		})
 	}

@@ -35,6 +35,7 @@ type Config struct {
 	// Meant for tests: it costs most of the throughput.
 	StrictResponses bool
 	// RateLimits are the limits per (OAuth client, location); zero fields take DefaultRateLimits'.
+	// PUT /__admin/ratelimit changes them at run time.
 	RateLimits RateLimits
 	// ClientID and ClientSecret are the default OAuth client's credentials; tokens minted by the
 	// admin API belong to it.
