@@ -4,13 +4,22 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/gorilla/mux"
 )
 
-// trafficRoutes adds the admin routes that shape and record traffic.
+// trafficRoutes adds the admin routes that shape traffic: rate limits and faults.
 func trafficRoutes(route func(method, path string, h adminHandler)) {
 	route(http.MethodGet, "/ratelimit", adminGetRateLimits)
 	route(http.MethodPut, "/ratelimit", adminPutRateLimits)
+	route(http.MethodGet, "/faults", adminListFaults)
+	route(http.MethodPost, "/faults", adminAddFault)
+	route(http.MethodDelete, "/faults", adminClearFaults)
+	route(http.MethodDelete, "/faults/{id}", adminDeleteFault)
 }
+
+// pathVar is a variable of the admin route's path.
+func pathVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
 
 func adminGetRateLimits(s *Server, r *http.Request) (int, any, error) {
 	return http.StatusOK, s.limiter.config().wire(), nil
