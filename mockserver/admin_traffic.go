@@ -8,7 +8,8 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// trafficRoutes adds the admin routes that shape traffic: rate limits and faults.
+// trafficRoutes adds the admin routes that shape and record traffic: rate limits, faults and the
+// request journal.
 func trafficRoutes(route func(method, path string, h adminHandler)) {
 	route(http.MethodGet, "/ratelimit", adminGetRateLimits)
 	route(http.MethodPut, "/ratelimit", adminPutRateLimits)
@@ -16,6 +17,8 @@ func trafficRoutes(route func(method, path string, h adminHandler)) {
 	route(http.MethodPost, "/faults", adminAddFault)
 	route(http.MethodDelete, "/faults", adminClearFaults)
 	route(http.MethodDelete, "/faults/{id}", adminDeleteFault)
+	route(http.MethodGet, "/requests", adminListRequests)
+	route(http.MethodDelete, "/requests", adminClearRequests)
 }
 
 // pathVar is a variable of the admin route's path.

@@ -97,11 +97,13 @@ func (fr *faultRule) decorate(resp response) response {
 }
 
 // abandon handles the answers that are not written: the client left during an injected latency,
-// or a fault drops the connection. It reports whether it did.
-func (s *Server) abandon(w http.ResponseWriter, c *call, resp response) bool {
+// or a fault drops the connection. It journals the request and reports whether it did.
+func (s *Server) abandon(w http.ResponseWriter, c *call, resp response, start arrival) bool {
 	switch {
 	case c.canceled:
+		s.journal.record(c, response{}, nil, start, outcomeCanceled)
 	case resp.drop:
+		s.journal.record(c, response{}, nil, start, outcomeDropped)
 		dropConnection(w)
 	default:
 		return false

@@ -271,6 +271,9 @@ func TestFaultSeedReported(t *testing.T) {
 	if r := h.do(http.MethodGet, "/__admin/faults", "", nil).must(t, http.StatusOK); r.Body["seed"] != float64(1234) {
 		t.Errorf("GET /__admin/faults: %s", r.Raw)
 	}
+	if r := h.do(http.MethodGet, "/__admin/requests", "", nil).must(t, http.StatusOK); r.Body["faultSeed"] != float64(1234) {
+		t.Errorf("GET /__admin/requests: %s", r.Raw)
+	}
 	random := newHarness(t)
 	if seed := random.srv.FaultSeed(); seed <= 0 || seed >= 1<<53 {
 		t.Errorf("picked seed %d, want 0 < seed < 2^53", seed)
@@ -312,6 +315,11 @@ func TestFaultLatency(t *testing.T) {
 		h.srv.ServeHTTP(httptest.NewRecorder(), req)
 		if _, err := h.srv.Store().GetContact(locA, ctBob); err != nil {
 			t.Errorf("the contact was deleted: %v", err)
+		}
+		r := h.do(http.MethodGet, "/__admin/requests?operationId=delete-contact", "", nil).must(t, http.StatusOK)
+		entries, _ := r.Body["requests"].([]any)
+		if len(entries) != 1 || entries[0].(map[string]any)["outcome"] != "canceled" {
+			t.Errorf("journal %s, want one canceled request", r.Raw)
 		}
 	})
 	t.Run("real sleep honours the context", func(t *testing.T) {
@@ -436,6 +444,15 @@ func TestFaultDropAndTruncate(t *testing.T) {
 			}
 			if resp, _, err := rawGet(t, client, srv.URL+"/contacts/"+ctAlice+"/tasks", h.full); err != nil || resp.StatusCode != 200 {
 				t.Errorf("after the truncation: %v", err)
+			}
+			r := h.do(http.MethodGet, "/__admin/requests?limit=4", "", nil).must(t, http.StatusOK)
+			var outcomes []string
+			for _, e := range r.Body["requests"].([]any) {
+				o, _ := e.(map[string]any)["outcome"].(string)
+				outcomes = append(outcomes, o)
+			}
+			if !slices.Equal(outcomes, []string{"", "", "truncated", "dropped"}) {
+				t.Errorf("journal outcomes %q", outcomes)
 			}
 		})
 	}

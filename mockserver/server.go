@@ -41,9 +41,15 @@ type Config struct {
 	// faults at run time.
 	Faults []Fault
 	// FaultSeed seeds the random draws of faults (probability, jitter); 0 picks one at random. The
-	// seed in use is reported by FaultSeed and GET /__admin/faults: start a mock with it (and the
-	// same faults) to replay a run.
+	// seed in use is reported by FaultSeed, GET /__admin/faults and GET /__admin/requests: start a
+	// mock with it (and the same faults) to replay a run.
 	FaultSeed int64
+	// JournalSize is the number of requests the journal keeps (default 1000); negative turns the
+	// journal off.
+	JournalSize int
+	// JournalBodies also records request and response bodies in the journal. They may hold
+	// personal data.
+	JournalBodies bool
 	// ClientID and ClientSecret are the default OAuth client's credentials; tokens minted by the
 	// admin API belong to it.
 	ClientID     string
@@ -74,6 +80,7 @@ type Server struct {
 	tokens   *tokenStore
 	limiter  *limiter
 	faults   *faultSet
+	journal  *journal
 	sleep    func(context.Context, time.Duration) error // waits injected latency (tests fake it)
 	versions map[string]bool
 	handlers map[string]handlerFunc
@@ -125,6 +132,7 @@ func New(cfg Config) (*Server, error) {
 		tokens:   newTokenStore(),
 		limiter:  newLimiter(cfg.RateLimits),
 		faults:   newFaultSet(cfg.FaultSeed, cfg.Spec),
+		journal:  newJournal(cfg.JournalSize, cfg.JournalBodies),
 		sleep:    sleepContext,
 		versions: map[string]bool{},
 		handlers: map[string]handlerFunc{},
@@ -230,10 +238,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.admin.ServeHTTP(w, r)
 		return
 	}
+	start := s.arrived()
 	op, params, err := s.spec.FindRequest(r)
 	if err != nil {
-		s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
+		sent, _ := s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
 			Message: fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)}))
+		s.record(&call{r: r}, sent, nil, start)
 		return
 	}
 	c := &call{r: r, op: op, params: params}
@@ -241,10 +251,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c.fault != nil {
 		resp = c.fault.decorate(resp)
 	}
-	if s.abandon(w, c, resp) {
+	if s.abandon(w, c, resp, start) {
 		return
 	}
-	if sent := s.write(w, r, op, c.rate, resp); sent.truncate {
+	sent, body := s.write(w, r, op, c.rate, resp)
+	s.record(c, sent, body, start)
+	if sent.truncate {
 		finishTruncated(r)
 	}
 }
@@ -357,8 +369,8 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // write encodes and writes a response, with the rate-limit headers of the request's client (the
 // response's own headers win). In strict mode it first validates the response against the document.
-// It returns the response as written.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operation, rate *rateState, resp response) response {
+// It returns the response as written and, when the journal keeps bodies, a copy of the body.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operation, rate *rateState, resp response) (response, []byte) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
@@ -391,11 +403,15 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 			_ = json.NewEncoder(buf).Encode(resp.body)
 		}
 	}
+	var sent []byte
+	if s.journal.keepsBodies(op) {
+		sent = bytes.Clone(buf.Bytes())
+	}
 	if resp.truncate {
 		writeTruncated(w, resp.status, buf.Bytes())
-		return resp
+		return resp, sent
 	}
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(buf.Bytes())
-	return resp
+	return resp, sent
 }
