@@ -309,8 +309,9 @@ func newFaultSet(seed int64, sp *spec.Spec) *faultSet {
 	return fs
 }
 
-// streamOf is the random source of one fault: the seed and a hash of the fault's ID, so a fault's
-// draws depend neither on the other faults nor on requests that it does not match.
+// streamOf is the random source of one fault: the seed and a hash of the fault's ID. A fault draws
+// only for the requests that reach it (it matches them and no earlier fault applied), so traffic it
+// does not match leaves its sequence alone.
 func streamOf(seed int64, id string) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(id))

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -48,7 +47,7 @@ func (s *Server) injectFault(c *call) (response, bool) {
 
 // faultResponse is the answer of a fault with a status.
 func (s *Server) faultResponse(c *call, fr *faultRule) response {
-	body := bytes.TrimSpace(fr.Body) // nil when none (see problems)
+	body := []byte(fr.Body) // nil when none (problems normalises a null body)
 	if fr.Status == http.StatusTooManyRequests && body == nil {
 		if c.rate != nil {
 			// Answered as the limiter answers a burst refusal, so it is checked against the
