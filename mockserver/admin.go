@@ -41,6 +41,8 @@ func (s *Server) adminRoutes() http.Handler {
 	route(http.MethodPost, "/tokens", adminMintToken)
 	route(http.MethodPost, "/appointments", adminAddAppointment)
 	route(http.MethodPost, "/businesses", adminAddBusiness)
+	oauthAdminRoutes(route)
+	s.webhookAdminRoutes(a, route)
 	trafficRoutes(route)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
@@ -96,6 +98,7 @@ func adminReset(s *Server, r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	s.limiter.reset()
+	s.oauth.setConsent(ConsentSettings{})
 	return http.StatusOK, map[string]any{"reset": true, "stats": s.store.Stats()}, nil
 }
 
@@ -157,7 +160,9 @@ type tokenResponse struct {
 
 func adminMintToken(s *Server, r *http.Request) (int, any, error) {
 	var in struct {
+		UserType   string   `json:"userType"`
 		LocationID string   `json:"locationId"`
+		CompanyID  string   `json:"companyId"`
 		Scopes     []string `json:"scopes"`
 		ExpiresIn  int64    `json:"expiresIn"`
 	}
@@ -165,11 +170,26 @@ func adminMintToken(s *Server, r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	var msgs []string
-	if in.LocationID == "" {
-		msgs = append(msgs, "locationId should not be empty")
+	switch in.UserType {
+	case "", UserTypeLocation:
+		if in.LocationID == "" {
+			msgs = append(msgs, "locationId should not be empty")
+		}
+		if in.CompanyID != "" {
+			msgs = append(msgs, "companyId is for Company tokens only")
+		}
+	case UserTypeCompany:
+		if in.CompanyID == "" {
+			msgs = append(msgs, "companyId should not be empty")
+		}
+		if in.LocationID != "" {
+			msgs = append(msgs, "locationId must be empty for a Company token")
+		}
+	default:
+		msgs = append(msgs, "userType must be one of the following values: Location, Company")
 	}
 	if in.Scopes == nil {
-		in.Scopes = []string{ScopeContactsReadonly, ScopeContactsWrite}
+		in.Scopes = s.adminTokenScopes(in.UserType)
 	}
 	if in.ExpiresIn < 0 {
 		msgs = append(msgs, "expiresIn must not be less than 0")
@@ -177,7 +197,14 @@ func adminMintToken(s *Server, r *http.Request) (int, any, error) {
 	if len(msgs) > 0 {
 		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
 	}
-	tok, err := s.MintToken(in.LocationID, in.Scopes, time.Duration(in.ExpiresIn)*time.Second)
+	ttl := time.Duration(in.ExpiresIn) * time.Second
+	var tok *Token
+	var err error
+	if in.UserType == UserTypeCompany {
+		tok, err = s.MintCompanyToken(in.CompanyID, in.Scopes, ttl)
+	} else {
+		tok, err = s.MintToken(in.LocationID, in.Scopes, ttl)
+	}
 	if err != nil {
 		return 0, nil, newError(http.StatusBadRequest, err.Error())
 	}

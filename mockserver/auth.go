@@ -36,6 +36,10 @@ type Token struct {
 	Scopes      []string  `json:"scopes"`
 	IssuedAt    time.Time `json:"issuedAt"`
 	ExpiresAt   time.Time `json:"expiresAt"`
+
+	// grant is the authorization the token descends from (nil for tokens the admin API mints):
+	// revoking the grant revokes the token.
+	grant *grant
 }
 
 // HasScope reports whether the token carries any of the scopes.
@@ -52,8 +56,9 @@ func (t *Token) HasScope(any []string) bool {
 type tokenStore struct {
 	key []byte // signs the JWT-shaped tokens
 
-	mu     sync.RWMutex // guards tokens
+	mu     sync.RWMutex // guards tokens and sweep
 	tokens map[string]*Token
+	sweep  sweeper
 }
 
 func newTokenStore() *tokenStore {
@@ -70,9 +75,10 @@ func randomString(n int) string {
 }
 
 // mint issues a token. Its string has the shape of the live API's JWTs (header.claims.signature)
-// with claims a client may inspect; the mock itself trusts only its own table.
+// with claims a client may inspect; the mock itself trusts only its own table. Expired and revoked
+// tokens are swept here, amortised (see sweeper), so a long run does not grow without bound.
 func (ts *tokenStore) mint(t Token) *Token {
-	claims, _ := json.Marshal(map[string]any{
+	t.AccessToken = signJWT(ts.key, map[string]any{
 		"authClass":          t.UserType,
 		"authClassId":        firstNonEmpty(t.LocationID, t.CompanyID),
 		"source":             "INTEGRATION",
@@ -86,17 +92,66 @@ func (ts *tokenStore) mint(t Token) *Token {
 		"exp": t.ExpiresAt.Unix(),
 		"jti": randomString(16),
 	})
-	head := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-	body := head + "." + base64.RawURLEncoding.EncodeToString(claims)
-	mac := hmac.New(sha256.New, ts.key)
-	mac.Write([]byte(body))
-	t.AccessToken = body + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 	t.Scopes = slices.Clone(t.Scopes)
 	ts.mu.Lock()
+	defer ts.mu.Unlock()
 	ts.tokens[t.AccessToken] = &t
-	ts.mu.Unlock()
+	if ts.sweep.due(len(ts.tokens)) {
+		for k, v := range ts.tokens {
+			if !t.IssuedAt.Before(v.ExpiresAt) || v.grant.isRevoked() {
+				delete(ts.tokens, k)
+			}
+		}
+		ts.sweep.done(len(ts.tokens))
+	}
 	return &t
 }
+
+// signJWT returns a JWT-shaped string (header.claims.signature, HS256 under key) for the claims.
+func signJWT(key []byte, claims any) string {
+	data, _ := json.Marshal(claims)
+	body := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(data)
+	return body + "." + base64.RawURLEncoding.EncodeToString(jwtMAC(key, body))
+}
+
+var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+
+func jwtMAC(key []byte, body string) []byte {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(body))
+	return mac.Sum(nil)
+}
+
+// verifyJWT returns the claims of a string signJWT made under key, or false for anything else.
+// Decoding is strict, so that a string with other unused trailing bits is not the same token.
+func verifyJWT(key []byte, s string) ([]byte, bool) {
+	i := strings.LastIndexByte(s, '.')
+	if i < len(jwtHeader)+1 || !strings.HasPrefix(s, jwtHeader+".") {
+		return nil, false
+	}
+	strict := base64.RawURLEncoding.Strict()
+	sig, err := strict.DecodeString(s[i+1:])
+	if err != nil || !hmac.Equal(sig, jwtMAC(key, s[:i])) {
+		return nil, false
+	}
+	claims, err := strict.DecodeString(s[len(jwtHeader)+1 : i])
+	if err != nil {
+		return nil, false
+	}
+	return claims, true
+}
+
+// sweeper amortises the removal of dead entries from a map that only grows on insert: a full
+// scan runs when the map has doubled since the last one (and holds at least minSweep entries), so
+// each insert costs O(1) on average and the map never holds more than about twice its live
+// entries.
+type sweeper struct{ next int }
+
+const minSweep = 1024
+
+func (sw *sweeper) due(n int) bool { return n >= max(sw.next, minSweep) }
+
+func (sw *sweeper) done(n int) { sw.next = 2 * n }
 
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {
@@ -107,11 +162,15 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// lookup returns the token for a bearer string, or nil.
+// lookup returns the token for a bearer string, or nil (also for a revoked one).
 func (ts *tokenStore) lookup(access string) *Token {
 	ts.mu.RLock()
 	defer ts.mu.RUnlock()
-	return ts.tokens[access]
+	t := ts.tokens[access]
+	if t == nil || t.grant.isRevoked() {
+		return nil
+	}
+	return t
 }
 
 // revoke forgets a token.

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
 )
 
 // LoadFaults reads faults from a JSON or YAML file (by extension: .json is JSON, anything else is

@@ -48,6 +48,8 @@ var operationHandlers = map[string]handlerFunc{
 	"delete-contact-from-workflow":       removeFromWorkflow,
 	"create-association":                 bulkTags,
 	"add-remove-contact-from-business":   bulkBusiness,
+	"get-access-token":                   getAccessToken,
+	"get-location-access-token":          getLocationAccessToken,
 }
 
 // decode reads the (validated) JSON body into v; an empty body leaves v as is.

@@ -76,11 +76,6 @@ func (l RateLimits) wire() rateLimitsJSON {
 
 type rateKey struct{ client, location string }
 
-// rateKey is the limiter's key of the call: the token's client and location (or company).
-func (c *call) rateKey() rateKey {
-	return rateKey{client: c.token.ClientID, location: firstNonEmpty(c.token.LocationID, c.token.CompanyID)}
-}
-
 // sweepEvery is how often (in mock time) the limiter drops the buckets that no longer hold anything.
 const sweepEvery = time.Minute
 

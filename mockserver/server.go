@@ -3,6 +3,7 @@ package mockserver
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -54,12 +55,37 @@ type Config struct {
 	// admin API belong to it.
 	ClientID     string
 	ClientSecret string
+	// RedirectURIs are the default client's redirect URIs (exact URIs, prefixes ending in "*", or
+	// RedirectLoopback; see OAuthClient.RedirectAllowed); nil means DefaultRedirectURIs.
+	RedirectURIs []string
+	// Clients are OAuth clients besides the default one (more: POST /__admin/clients).
+	Clients []OAuthClient
 	// TokenTTL is the lifetime of access tokens (default 86399 s, as live).
 	TokenTTL time.Duration
 	// MaxBody caps request bodies (default 2 MiB); larger ones are answered 413.
 	MaxBody int64
 	// Logger receives one line per notable event; nil discards.
 	Logger *slog.Logger
+
+	// Webhooks (see webhooks.go). WebhookURLs are registered at start for every event of every
+	// location.
+	WebhookURLs []string
+	// WebhookKey signs deliveries (x-ghl-signature); nil means a key generated at start.
+	WebhookKey ed25519.PrivateKey
+	// WebhookRetry is the retry policy; the zero value means DefaultWebhookRetry.
+	WebhookRetry WebhookRetry
+	// WebhookQueueSize bounds each registration's queue (default 1000); when it is full the oldest
+	// queued delivery is dropped.
+	WebhookQueueSize int
+	// WebhookLogSize bounds the delivery log (default 1000).
+	WebhookLogSize int
+	// WebhookTimeout bounds one delivery attempt (default 10 s).
+	WebhookTimeout time.Duration
+	// WebhookClient sends deliveries; nil means a client with WebhookTimeout that never follows
+	// redirects. Set it to reach TLS receivers with a test CA.
+	WebhookClient *http.Client
+	// WebhookSleep waits between retries; nil means a timer. Tests inject one that returns at once.
+	WebhookSleep func(ctx context.Context, d time.Duration) error
 }
 
 // Defaults of Config.
@@ -78,6 +104,7 @@ type Server struct {
 	store    store.Store
 	clock    *Clock
 	tokens   *tokenStore
+	oauth    *oauthState
 	limiter  *limiter
 	faults   *faultSet
 	journal  *journal
@@ -86,9 +113,12 @@ type Server struct {
 	handlers map[string]handlerFunc
 	admin    http.Handler
 	log      *slog.Logger
+	hooks    *webhooks
 
 	mu         sync.Mutex // guards violations
 	violations []error
+
+	saveMu sync.Mutex // serialises state-file writes
 }
 
 // New builds a mock from cfg and loads cfg.Initial.
@@ -138,7 +168,15 @@ func New(cfg Config) (*Server, error) {
 		handlers: map[string]handlerFunc{},
 		log:      cfg.Logger,
 	}
-	s.store = store.NewMemory(s.clock.Now, nil)
+	if err := s.initWebhooks(); err != nil {
+		return nil, err
+	}
+	s.store = store.NewMemory(s.clock.Now, s.hooks.emit)
+	oauth, err := newOAuthState(cfg, s.spec)
+	if err != nil {
+		return nil, err
+	}
+	s.oauth = oauth
 	vs := s.spec.VersionValues()
 	if cfg.StrictVersion && len(vs) > 0 {
 		vs = vs[:1]
@@ -166,6 +204,7 @@ func New(cfg Config) (*Server, error) {
 		s.log.Info("faults in force", "count", len(cfg.Faults), "seed", cfg.FaultSeed)
 	}
 	s.admin = s.adminRoutes()
+	s.startWebhooks()
 	return s, nil
 }
 
@@ -201,7 +240,7 @@ func (s *Server) MintToken(locationID string, scopes []string, ttl time.Duration
 	now := s.clock.Now()
 	return s.tokens.mint(Token{
 		ClientID: s.cfg.ClientID, UserType: UserTypeLocation, LocationID: locationID,
-		UserID: "mockAdminUser0000001", Scopes: scopes, IssuedAt: now, ExpiresAt: now.Add(ttl),
+		UserID: mockUserID, Scopes: scopes, IssuedAt: now, ExpiresAt: now.Add(ttl),
 	}), nil
 }
 
@@ -230,12 +269,20 @@ type response struct {
 	truncate, drop bool
 }
 
+// rateKey is the limiter's key of the call's token: its OAuth client and its location (or company).
+func (c *call) rateKey() rateKey {
+	return rateKey{client: c.token.ClientID, location: firstNonEmpty(c.token.LocationID, c.token.CompanyID)}
+}
+
 type handlerFunc func(s *Server, c *call) (any, error)
 
 // ServeHTTP routes admin requests to the admin API and everything else through the API pipeline.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin" {
 		s.admin.ServeHTTP(w, r)
+		return
+	}
+	if s.serveConsent(w, r) {
 		return
 	}
 	start := s.arrived()
@@ -280,7 +327,9 @@ func (s *Server) run(c *call) response {
 	}
 	if !op.Public() {
 		if err := s.authorize(c); err != nil {
-			if c.token != nil { // authenticated, then refused: the headers, uncounted
+			if c.token != nil {
+				// Refused after authentication (scope, location): not counted, but the client
+				// still learns its quota.
 				st := s.limiter.peek(c.rateKey(), s.clock.Now())
 				c.rate = &st
 			}
@@ -296,7 +345,7 @@ func (s *Server) run(c *call) response {
 		return errorResponse(toAPIError(err))
 	}
 	if err := op.ValidateRequest(r.Context(), r, c.params, c.body); err != nil {
-		return errorResponse(toAPIError(err))
+		return errorResponse(oauthRequestError(op, toAPIError(err)))
 	}
 	if resp, done := s.injectFault(c); done {
 		return resp

@@ -40,6 +40,8 @@ type Spec struct {
 
 	byID   map[string]*Operation
 	router *router
+	// webhooks are the events of the x-webhooks extension (see webhooks.go).
+	webhooks map[string]*Webhook
 }
 
 // Operation is one operation of the document, with what the mock and the suites need precomputed.
@@ -162,6 +164,11 @@ func Load(data []byte) (*Spec, error) {
 
 func build(doc *openapi3.T) (*Spec, error) {
 	s := &Spec{Doc: doc, byID: map[string]*Operation{}, router: newRouter()}
+	webhooks, err := parseWebhooks(doc)
+	if err != nil {
+		return nil, err
+	}
+	s.webhooks = webhooks
 	if doc.Paths == nil || doc.Paths.Len() == 0 {
 		return nil, errors.New("spec: the document has no paths")
 	}

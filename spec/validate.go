@@ -117,8 +117,9 @@ func (o *Operation) decodeBody(contentType string, body []byte) (any, error) {
 // JSONErrorMessage words a JSON decoding error the way the live API's body parser does.
 func JSONErrorMessage(err error) string {
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("Unexpected token in JSON at position %d", se.Offset)
+	if errors.As(err, &se) && se.Error() != "unexpected end of JSON input" {
+		// Go counts the offending byte in the offset; the live parser gives its 0-based position.
+		return fmt.Sprintf("Unexpected token in JSON at position %d", max(se.Offset-1, 0))
 	}
 	return "Unexpected end of JSON input"
 }
@@ -160,15 +161,15 @@ func appendSchemaMessages(msgs []string, prefix string, err error) []string {
 	field := joinPath(prefix, path)
 	s := se.Schema
 	switch se.SchemaField {
-	case "additionalProperties":
+	case "additionalProperties", "properties":
 		prop := quoted(se.Reason)
 		if field == "" {
 			return append(msgs, "property "+prop+" should not exist")
 		}
 		return append(msgs, field+".property "+prop+" should not exist")
 	case "required":
-		prop := quoted(se.Reason)
-		return append(msgs, joinPath(field, []string{prop})+" should not be empty")
+		// The pointer already ends with the missing property.
+		return append(msgs, field+" should not be empty")
 	case "type", "nullable":
 		return append(msgs, subject(field)+" "+typeMessage(s))
 	case "enum":
@@ -306,8 +307,7 @@ func responseProblems(out []string, err error) []string {
 			reason = "does not match " + se.SchemaField
 		}
 		if se.SchemaField == "required" {
-			ptr = strings.TrimSuffix(ptr, "/") + "/" + quoted(se.Reason)
-			reason = "is required but missing"
+			reason = "is required but missing" // the pointer ends with the property
 		}
 		return append(out, "body "+ptr+": "+reason)
 	}

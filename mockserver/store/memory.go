@@ -36,8 +36,11 @@ type location struct {
 	info fixtures.Location // settings, users and custom field definitions only
 
 	contacts map[string]*contact
-	// byAdded holds the contacts sorted ascending by (dateAdded, id); newest last.
+	// byAdded holds the contacts sorted ascending by (dateAdded, seq); newest last. seq breaks ties
+	// in insertion order, so a contact created in the same millisecond as a page's cursor still
+	// lands ahead of it and never inside a page being walked.
 	byAdded []*contact
+	nextSeq uint64
 	byEmail map[string][]*contact
 	byPhone map[string][]*contact
 	// deleted remembers deleted contact ids (bulk tagging reports "contact is deleted").
@@ -50,6 +53,7 @@ type location struct {
 
 type contact struct {
 	c         fixtures.Contact
+	seq       uint64
 	tasks     []*fixtures.Task
 	notes     []*fixtures.Note
 	campaigns []string
@@ -125,26 +129,37 @@ func (m *Memory) contactLocked(locID, id string) (*location, *contact, error) {
 	return l, c, nil
 }
 
-// position returns the index of the first contact in byAdded whose key is >= (added, id).
-func (l *location) position(added fixtures.Timestamp, id string) int {
+// position returns the index of the first contact in byAdded whose key is >= (added, seq).
+func (l *location) position(added fixtures.Timestamp, seq uint64) int {
 	return sort.Search(len(l.byAdded), func(i int) bool {
 		c := l.byAdded[i]
 		if c.c.DateAdded != added {
 			return c.c.DateAdded > added
 		}
-		return c.c.ID >= id
+		return c.seq >= seq
 	})
 }
 
+// cursor returns the position just after a page that ended with the contact (added, id): the
+// contact's own key when it still exists, else every contact added at or after that instant.
+func (l *location) cursor(added fixtures.Timestamp, id string) int {
+	if c := l.contacts[id]; c != nil && (added == 0 || c.c.DateAdded == added) {
+		return l.position(c.c.DateAdded, c.seq)
+	}
+	return l.position(added, 0)
+}
+
 func (l *location) insert(c *contact) {
-	i := l.position(c.c.DateAdded, c.c.ID)
+	l.nextSeq++
+	c.seq = l.nextSeq
+	i := l.position(c.c.DateAdded, c.seq)
 	l.byAdded = slices.Insert(l.byAdded, i, c)
 	l.contacts[c.c.ID] = c
 	l.index(c)
 }
 
 func (l *location) remove(c *contact) {
-	i := l.position(c.c.DateAdded, c.c.ID)
+	i := l.position(c.c.DateAdded, c.seq)
 	if i < len(l.byAdded) && l.byAdded[i] == c {
 		l.byAdded = slices.Delete(l.byAdded, i, i+1)
 	}
@@ -659,15 +674,12 @@ func (m *Memory) ListContacts(loc string, q ListQuery) (ListPage, error) {
 	start := len(l.byAdded) // scan from start-1 down to 0
 	switch {
 	case q.StartAfterID != "":
-		added := fixtures.Timestamp(q.StartAfter)
-		if c := l.contacts[q.StartAfterID]; c != nil && (q.StartAfter == 0 || c.c.DateAdded == added) {
-			added = c.c.DateAdded
-		} else if q.StartAfter == 0 {
+		if l.contacts[q.StartAfterID] == nil && q.StartAfter == 0 {
 			return ListPage{}, &BadRequestError{Message: fmt.Sprintf("Contact with id %s not found", q.StartAfterID)}
 		}
-		start = l.position(added, q.StartAfterID)
+		start = l.cursor(fixtures.Timestamp(q.StartAfter), q.StartAfterID)
 	case q.StartAfter != 0:
-		start = l.position(fixtures.Timestamp(q.StartAfter), "")
+		start = l.position(fixtures.Timestamp(q.StartAfter), 0)
 	}
 	query := strings.ToLower(strings.TrimSpace(q.Query))
 	page := ListPage{Contacts: make([]fixtures.Contact, 0, min(q.Limit, start))}

@@ -447,7 +447,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	match := func(c *fixtures.Contact) bool { return textMatch(c, query) && pred(c) }
 	out := SearchPage{Contacts: []SearchHit{}}
 	if len(keys) == 0 || (len(keys) == 1 && keys[0].desc && keys[0].name == "dateAdded") {
-		// The stored order: dateAdded descending, ties by id descending.
+		// The stored order: dateAdded descending, ties newest insert first.
 		start := len(l.byAdded)
 		if cursor != nil {
 			added, ok1 := sortValueOf(fields["dateAdded"], cursor[0])
@@ -455,7 +455,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 			if !ok1 || !ok2 {
 				return SearchPage{}, invalid("searchAfter must be [dateAdded (epoch ms), id]")
 			}
-			start = l.position(fixtures.Timestamp(added.(float64)), id)
+			start = l.cursor(fixtures.Timestamp(added.(float64)), id)
 		}
 		skip := (page - 1) * limit
 		filtered := len(q.Filters) > 0 || query != ""

@@ -1,0 +1,82 @@
+// Command contactsmock serves the stateful mock of the Contacts API (HighLevel / LeadConnector API
+// v2) and offers tools around its OpenAPI document and fixture data.
+//
+//	contactsmock [serve] [flags]          start the mock (the default)
+//	contactsmock spec validate [--spec F] check an OpenAPI document
+//	contactsmock spec ops [--spec F]      list its operations
+//	contactsmock fixtures generate ...    write generated fixture data
+//
+// Run any of them with --help for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks an error already explained to the user (bad flags, --help).
+var errUsage = errors.New("usage")
+
+// Main runs the command line and returns the exit status. It is main without the process, so tests
+// run the real wiring.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintln(stderr, "contactsmock:", err)
+		return 1
+	}
+}
+
+var errHelp = errors.New("help shown")
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr)
+	case "spec":
+		return specCmd(args, stdout, stderr)
+	case "fixtures":
+		return fixturesCmd(args, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, topUsage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "contactsmock: unknown command %q\n\n%s", cmd, topUsage)
+		return errUsage
+	}
+}
+
+const topUsage = `contactsmock: a stateful mock of HighLevel's (LeadConnector) Contacts API v2.
+
+Usage:
+  contactsmock [serve] [flags]            start the mock (the default command)
+  contactsmock spec validate [--spec F]   load and validate an OpenAPI document
+  contactsmock spec ops [--spec F]        list the document's operations
+  contactsmock fixtures generate [flags]  write generated fixture data to standard output
+  contactsmock help                       this text
+
+Run "contactsmock <command> --help" for a command's flags.
+`

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver"
+	"github.com/contactsmock/contactsmock/spec"
+)
+
+// serveFlags are the flags of the serve command, with their defaults.
+type serveFlags struct {
+	addr             string
+	specFile         string
+	strictVersion    bool
+	strictResponses  bool
+	seed             int64
+	contacts         int
+	locations        int
+	fixturesFile     string
+	stateFile        string
+	snapshotInterval time.Duration
+	clientID         string
+	clientSecret     string
+	tokenTTL         time.Duration
+	maxBody          int64
+	readTimeout      time.Duration
+	writeTimeout     time.Duration
+	idleTimeout      time.Duration
+	logLevel         string
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free port)")
+	fs.StringVar(&f.specFile, "spec", "", "OpenAPI document to serve instead of the embedded one (`FILE`, YAML or JSON)")
+	fs.BoolVar(&f.strictVersion, "strict-version", false, "accept only the documented Version header value (2021-07-28); by default every value the live server accepts is taken")
+	fs.BoolVar(&f.strictResponses, "strict-responses", false, "validate every response against the document before sending it; a mismatch becomes a 500 naming the problem (slow: for debugging the mock)")
+	fs.Int64Var(&f.seed, "seed", 42, "seed of the generated data (`N`, non-zero); the same seed gives the same data")
+	fs.IntVar(&f.contacts, "contacts", fixtures.DefaultContacts, "generated contacts per location (`N`)")
+	fs.IntVar(&f.locations, "locations", 1, "generated locations (`N`)")
+	fs.StringVar(&f.fixturesFile, "fixtures", "", "load this fixture document (`FILE`, JSON or YAML) instead of generating data; it may ask for generated data itself")
+	fs.StringVar(&f.stateFile, "state-file", "", "keep the state in this file (`PATH`): loaded at start if present, written atomically every --snapshot-interval and on shutdown")
+	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", 30*time.Second, "how often the state is written to --state-file (`DURATION`; 0 writes only on shutdown)")
+	fs.StringVar(&f.clientID, "client-id", mockserver.DefaultClientID, "the default OAuth client's id (`ID`)")
+	fs.StringVar(&f.clientSecret, "client-secret", mockserver.DefaultClientSecret, "the default OAuth client's secret (`SECRET`)")
+	fs.DurationVar(&f.tokenTTL, "token-ttl", mockserver.DefaultTokenTTL, "lifetime of access tokens (`DURATION`)")
+	fs.Int64Var(&f.maxBody, "max-body", mockserver.DefaultMaxBody, "largest request body in `BYTES`; larger ones are answered 413")
+	fs.DurationVar(&f.readTimeout, "read-timeout", 30*time.Second, "longest time to read a request, headers and body (`DURATION`)")
+	fs.DurationVar(&f.writeTimeout, "write-timeout", 60*time.Second, "longest time to write a response (`DURATION`; raise it for long latency faults)")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open (`DURATION`)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+const serveUsage = `Usage: contactsmock [serve] [flags]
+
+Starts the mock of the Contacts API with seeded data and prints how to call it: the base URL, the
+location ids, the OAuth client and two ready tokens (full and read-only). SIGINT or SIGTERM stops it
+gracefully (in-flight requests finish, the state file is written).
+
+Flags:
+`
+
+func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &serveFlags{}
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, serveUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp
+		}
+		return nil, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "serve takes no arguments, got %q\n", fs.Args())
+		return nil, errUsage
+	}
+	if f.seed == 0 {
+		fmt.Fprintln(stderr, "--seed must not be 0: an explicit seed keeps runs replayable")
+		return nil, errUsage
+	}
+	if f.contacts < 0 || f.locations < 1 {
+		fmt.Fprintln(stderr, "--contacts must be >= 0 and --locations >= 1")
+		return nil, errUsage
+	}
+	return f, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseServe(args, stderr)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	logger, err := newLogger(f.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := f.config(logger)
+	if err != nil {
+		return err
+	}
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       f.readTimeout,
+		WriteTimeout:      f.writeTimeout,
+		IdleTimeout:       f.idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	stopSnapshots := func() {}
+	if f.stateFile != "" && f.snapshotInterval > 0 {
+		stopSnapshots = srv.SnapshotEvery(f.stateFile, f.snapshotInterval)
+	}
+	if err := printBanner(stdout, srv, "http://"+ln.Addr().String(), f); err != nil {
+		return err
+	}
+	logger.Info("ready", "addr", ln.Addr().String(), "startup", time.Since(started).Round(time.Microsecond))
+
+	select {
+	case err := <-served:
+		stopSnapshots()
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	shutdownErr := hs.Shutdown(shutdownCtx)
+	stopSnapshots()
+	if f.stateFile != "" {
+		if err := srv.SaveState(f.stateFile); err != nil {
+			return fmt.Errorf("writing the state file: %w", err)
+		}
+		logger.Info("state written", "file", f.stateFile)
+	}
+	if shutdownErr != nil && !errors.Is(shutdownErr, context.DeadlineExceeded) {
+		return shutdownErr
+	}
+	return nil
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// config turns the flags into the mock's configuration, loading the document and the initial state.
+func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
+	cfg := mockserver.Config{
+		StrictVersion:   f.strictVersion,
+		StrictResponses: f.strictResponses,
+		ClientID:        f.clientID,
+		ClientSecret:    f.clientSecret,
+		TokenTTL:        f.tokenTTL,
+		MaxBody:         f.maxBody,
+		Logger:          logger,
+	}
+	if f.specFile != "" {
+		sp, err := spec.LoadFile(f.specFile)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Spec = sp
+	}
+	doc, source, err := f.initialState()
+	if err != nil {
+		return cfg, err
+	}
+	logger.Info("initial state", "source", source)
+	cfg.Initial = doc
+	return cfg, nil
+}
+
+// initialState picks the state at start: the state file if it exists, else the fixture file, else
+// generated data.
+func (f *serveFlags) initialState() (fixtures.Document, string, error) {
+	if f.stateFile != "" {
+		doc, err := fixtures.Load(f.stateFile)
+		switch {
+		case err == nil:
+			return doc, "state file " + f.stateFile, nil
+		case !errors.Is(err, os.ErrNotExist):
+			return fixtures.Document{}, "", fmt.Errorf("the state file is not usable (it was left as it is): %w", err)
+		}
+	}
+	if f.fixturesFile != "" {
+		doc, err := fixtures.Load(f.fixturesFile)
+		if err != nil {
+			return fixtures.Document{}, "", err
+		}
+		return doc, "fixtures " + f.fixturesFile, nil
+	}
+	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: f.seed, Contacts: f.contacts, Locations: f.locations})
+	if err != nil {
+		return fixtures.Document{}, "", err
+	}
+	return doc, fmt.Sprintf("generated (seed %d, %d contacts per location)", f.seed, f.contacts), nil
+}
+
+// printBanner tells the user how to call the mock.
+func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags) error {
+	locs := srv.Store().Locations()
+	var b strings.Builder
+	fmt.Fprintf(&b, "contactsmock is serving the Contacts API on %s\n\n", base)
+	fmt.Fprintf(&b, "  admin API:      %s/__admin/health\n", base)
+	fmt.Fprintf(&b, "  OAuth client:   client_id=%s client_secret=%s\n", f.clientID, f.clientSecret)
+	if len(locs) == 0 {
+		fmt.Fprintf(&b, "\nThe state is empty: create a location with POST %s/__admin/locations.\n", base)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	for i, l := range locs {
+		fmt.Fprintf(&b, "  location %d:     %s (%s)\n", i+1, l.ID, l.Name)
+	}
+	loc := locs[0].ID
+	full, err := srv.MintToken(loc, []string{mockserver.ScopeContactsReadonly, mockserver.ScopeContactsWrite}, 0)
+	if err != nil {
+		return err
+	}
+	ro, err := srv.MintToken(loc, []string{mockserver.ScopeContactsReadonly}, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, "\nTokens for location %s (valid %s):\n", loc, f.tokenTTL)
+	fmt.Fprintf(&b, "  full (contacts.readonly contacts.write):\n    %s\n", full.AccessToken)
+	fmt.Fprintf(&b, "  read-only (contacts.readonly):\n    %s\n", ro.AccessToken)
+	fmt.Fprintf(&b, "\nTry:\n  export BASE=%s LOCATION_ID=%s TOKEN=%s\n", base, loc, full.AccessToken)
+	fmt.Fprintf(&b, "  curl -s \"$BASE/contacts/?locationId=$LOCATION_ID&limit=5\" -H \"Authorization: Bearer $TOKEN\" -H \"Version: 2021-07-28\"\n\n")
+	_, err = io.WriteString(w, b.String())
+	return err
+}

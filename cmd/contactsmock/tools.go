@@ -1,0 +1,110 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/spec"
+)
+
+const specUsage = `Usage:
+  contactsmock spec validate [--spec FILE]   load and validate a document (the embedded one by default)
+  contactsmock spec ops [--spec FILE]        one line per operation: method, path, operationId, scopes, success status
+`
+
+func specCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, specUsage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return errHelp
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("spec "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("spec", "", "OpenAPI document to use instead of the embedded one (`FILE`)")
+	fs.Usage = func() { fmt.Fprint(stderr, specUsage, "\nFlags:\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return errUsage
+	}
+	var (
+		sp  *spec.Spec
+		err error
+	)
+	if *file != "" {
+		sp, err = spec.LoadFile(*file)
+	} else {
+		sp, err = spec.Default()
+	}
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "validate":
+		name := *file
+		if name == "" {
+			name = "embedded document"
+		}
+		fmt.Fprintf(stdout, "%s: valid OpenAPI %s, %d operations\n", name, sp.Doc.OpenAPI, len(sp.Operations))
+		return nil
+	case "ops":
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "METHOD\tPATH\tOPERATION\tSCOPE\tSUCCESS")
+		for _, op := range sp.Operations {
+			scope := strings.Join(op.Scopes, ",")
+			if op.Public() {
+				scope = "(public)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", op.Method, op.Path, op.ID, scope, op.SuccessStatus)
+		}
+		return tw.Flush()
+	default:
+		fmt.Fprintf(stderr, "unknown spec command %q\n\n%s", sub, specUsage)
+		return errUsage
+	}
+}
+
+const fixturesUsage = `Usage: contactsmock fixtures generate [flags] > file.json
+
+Writes a generated fixture document (JSON) to standard output. "contactsmock serve --fixtures file.json"
+then starts in exactly the state "contactsmock serve --seed N --contacts K --locations L" would.
+
+Flags:
+`
+
+func fixturesCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "generate" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(stderr, fixturesUsage)
+			return errHelp
+		}
+		fmt.Fprint(stderr, fixturesUsage)
+		return errUsage
+	}
+	fs := flag.NewFlagSet("fixtures generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	seed := fs.Int64("seed", 42, "seed of the generated data (`N`, non-zero)")
+	contacts := fs.Int("contacts", fixtures.DefaultContacts, "contacts per location (`N`)")
+	locations := fs.Int("locations", 1, "locations (`N`)")
+	fs.Usage = func() { fmt.Fprint(stderr, fixturesUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return errUsage
+	}
+	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: *seed, Contacts: *contacts, Locations: *locations})
+	if err != nil {
+		return err
+	}
+	return fixtures.Write(stdout, doc)
+}

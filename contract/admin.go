@@ -1,0 +1,164 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+)
+
+// Admin is a client of the mock's admin API (/__admin/), for a mock in this process or another
+// one. A live deployment has no admin API; specs that need one are labelled mock-only.
+type Admin struct {
+	// BaseURL is the mock's base URL; /__admin/... is appended.
+	BaseURL string
+	// HTTP sends the requests; nil means a client with a 30 s timeout.
+	HTTP *http.Client
+}
+
+// AdminError is an admin call the mock refused.
+type AdminError struct {
+	Method, Path string
+	Status       int
+	Body         string
+}
+
+func (e *AdminError) Error() string {
+	return fmt.Sprintf("contract: admin %s %s answered %d: %s", e.Method, e.Path, e.Status, e.Body)
+}
+
+func (a *Admin) call(ctx context.Context, method, path string, in, out any) error {
+	var rd io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("contract: admin %s: %w", path, err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(a.BaseURL, "/")+"/__admin"+path, rd)
+	if err != nil {
+		return fmt.Errorf("contract: admin %s: %w", path, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	hc := a.HTTP
+	if hc == nil {
+		hc = defaultHTTP
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("contract: admin %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("contract: admin %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		return &AdminError{Method: method, Path: path, Status: resp.StatusCode, Body: string(data)}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("contract: admin %s %s: decode: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// Health checks that the admin API answers.
+func (a *Admin) Health(ctx context.Context) error {
+	return a.call(ctx, http.MethodGet, "/health", nil, nil)
+}
+
+// Reset puts the mock back to its initial state (every process's data: use with care).
+func (a *Admin) Reset(ctx context.Context) error {
+	return a.call(ctx, http.MethodPost, "/reset", nil, nil)
+}
+
+// AdminLocation is a location as the admin API takes and returns it.
+type AdminLocation struct {
+	ID                    string   `json:"id,omitempty"`
+	Name                  string   `json:"name"`
+	CompanyID             string   `json:"companyId,omitempty"`
+	Timezone              string   `json:"timezone,omitempty"`
+	AllowDuplicateContact bool     `json:"allowDuplicateContact"`
+	DuplicatePriority     []string `json:"duplicatePriority,omitempty"`
+	// Users are the location's users (read only: the admin API does not take them on create).
+	Users []AdminUser `json:"users,omitempty"`
+}
+
+// AdminUser is a user of a location.
+type AdminUser struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Locations lists the mock's locations.
+func (a *Admin) Locations(ctx context.Context) ([]AdminLocation, error) {
+	var out struct {
+		Locations []AdminLocation `json:"locations"`
+	}
+	err := a.call(ctx, http.MethodGet, "/locations", nil, &out)
+	return out.Locations, err
+}
+
+// Location returns one location's settings.
+func (a *Admin) Location(ctx context.Context, id string) (AdminLocation, error) {
+	locs, err := a.Locations(ctx)
+	if err != nil {
+		return AdminLocation{}, err
+	}
+	for _, l := range locs {
+		if l.ID == id {
+			return l, nil
+		}
+	}
+	return AdminLocation{}, fmt.Errorf("contract: the mock has no location %s", id)
+}
+
+// CreateLocation adds a location.
+func (a *Admin) CreateLocation(ctx context.Context, loc AdminLocation) (AdminLocation, error) {
+	var out AdminLocation
+	err := a.call(ctx, http.MethodPost, "/locations", loc, &out)
+	return out, err
+}
+
+// MintToken issues an access token for a location with the scopes (nil: both contacts scopes);
+// expiresIn 0 means the mock's default lifetime.
+func (a *Admin) MintToken(ctx context.Context, locationID string, scopes []string, expiresIn int64) (string, error) {
+	in := map[string]any{"locationId": locationID}
+	if scopes != nil {
+		in["scopes"] = scopes
+	}
+	if expiresIn > 0 {
+		in["expiresIn"] = expiresIn
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := a.call(ctx, http.MethodPost, "/tokens", in, &out); err != nil {
+		return "", err
+	}
+	return out.AccessToken, nil
+}
+
+// AddAppointment seeds an appointment for a contact.
+func (a *Admin) AddAppointment(ctx context.Context, appt fixtures.Appointment) (fixtures.Appointment, error) {
+	var out fixtures.Appointment
+	err := a.call(ctx, http.MethodPost, "/appointments", appt, &out)
+	return out, err
+}
+
+// AddBusiness seeds a business.
+func (a *Admin) AddBusiness(ctx context.Context, b fixtures.Business) (fixtures.Business, error) {
+	var out fixtures.Business
+	err := a.call(ctx, http.MethodPost, "/businesses", b, &out)
+	return out, err
+}

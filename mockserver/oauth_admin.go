@@ -1,0 +1,133 @@
+package mockserver
+
+import (
+	"errors"
+	mrand "math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/store"
+)
+
+// oauthAdminRoutes adds the admin endpoints of the authorization server and of the clock.
+func oauthAdminRoutes(route func(method, path string, h adminHandler)) {
+	route(http.MethodGet, "/clients", adminListClients)
+	route(http.MethodPost, "/clients", adminCreateClient)
+	route(http.MethodGet, "/oauth/consent", adminGetConsent)
+	route(http.MethodPut, "/oauth/consent", adminSetConsent)
+	route(http.MethodGet, "/clock", adminGetClock)
+	route(http.MethodPost, "/clock", adminAdvanceClock)
+}
+
+// MintCompanyToken issues an agency (Company) access token of the default client for a company
+// (one that at least one location belongs to). ttl 0 means the configured TokenTTL.
+func (s *Server) MintCompanyToken(companyID string, scopes []string, ttl time.Duration) (*Token, error) {
+	a := s.companyAuthorization(companyID, mockUserID, scopes)
+	if len(a.approved) == 0 {
+		return nil, &store.NotFoundError{Kind: "Company", ID: companyID}
+	}
+	return s.mintAccess(s.cfg.ClientID, a, nil, ttl), nil
+}
+
+// Clients returns the OAuth clients the mock knows, secrets left out.
+func (s *Server) Clients() []OAuthClient { return s.oauth.listClients() }
+
+// AddClient registers an OAuth client.
+func (s *Server) AddClient(c OAuthClient) error {
+	if msgs := validateClient(c); len(msgs) > 0 {
+		return newError(http.StatusUnprocessableEntity, msgs)
+	}
+	return s.oauth.addClient(c)
+}
+
+func adminListClients(s *Server, r *http.Request) (int, any, error) {
+	return http.StatusOK, map[string]any{"clients": s.Clients()}, nil
+}
+
+// adminCreateClient registers a client; it is the only answer that shows the secret.
+func adminCreateClient(s *Server, r *http.Request) (int, any, error) {
+	var c OAuthClient
+	if err := s.decodeAdmin(r, &c); err != nil {
+		return 0, nil, err
+	}
+	if c.ID == "" {
+		// The live shape: the app's 24-hex id, a dash, eight lower-case letters and digits.
+		c.ID = fixtures.NewObjectID(mrand.IntN) + "-" + strings.ToLower(fixtures.NewID(mrand.IntN)[:8])
+	}
+	if c.Secret == "" {
+		c.Secret = newTraceID()
+	}
+	err := s.AddClient(c)
+	if errors.Is(err, errClientExists) {
+		return 0, nil, newError(http.StatusBadRequest, "a client with id "+c.ID+" exists already")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, s.oauth.client(c.ID), nil
+}
+
+func adminGetConsent(s *Server, r *http.Request) (int, any, error) {
+	return http.StatusOK, s.oauth.consentSettings(), nil
+}
+
+// adminSetConsent replaces the consent settings ({} restores the defaults).
+func adminSetConsent(s *Server, r *http.Request) (int, any, error) {
+	var in ConsentSettings
+	if err := s.decodeAdmin(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.UserType != "" && in.UserType != UserTypeLocation && in.UserType != UserTypeCompany {
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"userType must be one of the following values: Location, Company"})
+	}
+	if in.LocationID != "" {
+		if _, err := s.store.Location(in.LocationID); err != nil {
+			return 0, nil, err
+		}
+	}
+	s.oauth.setConsent(in)
+	return http.StatusOK, in, nil
+}
+
+func clockState(s *Server) map[string]any {
+	return map[string]any{"now": s.clock.Now().UTC().Format(time.RFC3339Nano), "offset": s.clock.Offset().String()}
+}
+
+func adminGetClock(s *Server, r *http.Request) (int, any, error) {
+	return http.StatusOK, clockState(s), nil
+}
+
+// adminAdvanceClock moves the mock's clock forward by a Go duration ("25h", "90s"). Going back is
+// refused: expiry, rate-limit windows and daily quotas all assume time only moves forward.
+func adminAdvanceClock(s *Server, r *http.Request) (int, any, error) {
+	var in struct {
+		Advance string `json:"advance"`
+	}
+	if err := s.decodeAdmin(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Advance == "" {
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"advance should not be empty"})
+	}
+	d, err := time.ParseDuration(in.Advance)
+	if err != nil {
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"advance must be a Go duration such as 25h, 90m or 30s"})
+	}
+	if d < 0 {
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"advance must not be negative: the clock only moves forward"})
+	}
+	s.clock.Advance(d)
+	s.log.Info("clock advanced", "by", d, "offset", s.clock.Offset())
+	return http.StatusOK, clockState(s), nil
+}
+
+// adminTokenScopes are the scopes of an admin-minted token that names none.
+func (s *Server) adminTokenScopes(userType string) []string {
+	if userType == UserTypeCompany {
+		return slices.Clone(s.oauth.allScopes)
+	}
+	return []string{ScopeContactsReadonly, ScopeContactsWrite}
+}
