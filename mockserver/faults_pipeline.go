@@ -1,25 +1,10 @@
 package mockserver
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 )
-
-// sleepContext waits d of real time, or until ctx ends. Injected latency is real time on purpose:
-// the mock's clock is for what the API computes (expiry, windows), not for how long it takes.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // injectFault is the pipeline's fault stage. It picks the fault that applies, waits its latency,
 // and answers its drop or status. It returns false when the request goes on to its handler (a fault
