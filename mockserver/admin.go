@@ -44,6 +44,7 @@ func (s *Server) adminRoutes() http.Handler {
 	oauthAdminRoutes(route)
 	stateAdminRoutes(route)
 	s.webhookAdminRoutes(a, route)
+	trafficRoutes(route)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
 			Message: fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)}))
