@@ -217,6 +217,9 @@ func New(cfg Config) (*Server, error) {
 // Store returns the mock's state, for tests that arrange or inspect it directly.
 func (s *Server) Store() store.Store { return s.store }
 
+// RateLimits returns the limits in force (they change with PUT /__admin/ratelimit).
+func (s *Server) RateLimits() RateLimits { return s.limiter.config() }
+
 // Clock returns the mock's clock.
 func (s *Server) Clock() *Clock { return s.clock }
 

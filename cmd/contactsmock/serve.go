@@ -37,6 +37,11 @@ type serveFlags struct {
 	clientSecret     string
 	tokenTTL         time.Duration
 	maxBody          int64
+	rate             mockserver.RateLimits
+	faultsFile       string
+	faultSeed        int64
+	journalSize      int
+	journalBodies    bool
 	redirectURIs     []string
 	clientsFile      string
 	webhookURLs      []string
@@ -64,6 +69,15 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", 30*time.Second, "`DURATION` between writes of the state to --state-file (0 writes only on shutdown)")
 	fs.StringVar(&f.clientID, "client-id", mockserver.DefaultClientID, "`ID` of the default OAuth client")
 	fs.StringVar(&f.clientSecret, "client-secret", mockserver.DefaultClientSecret, "`SECRET` of the default OAuth client")
+	f.rate = mockserver.DefaultRateLimits
+	fs.IntVar(&f.rate.Burst, "rate-burst", f.rate.Burst, "`N` requests allowed per burst window per (OAuth client, location)")
+	fs.DurationVar(&f.rate.Window, "rate-window", f.rate.Window, "length of the burst window (`DURATION`, 1ms to 24h)")
+	fs.IntVar(&f.rate.Daily, "rate-daily", f.rate.Daily, "`N` requests allowed per UTC day per (OAuth client, location)")
+	fs.BoolVar(&f.rate.Off, "rate-off", false, "do not limit; the X-RateLimit-* headers show full quotas")
+	fs.StringVar(&f.faultsFile, "faults", "", "faults in force from the start (`FILE`, JSON or YAML; see README)")
+	fs.Int64Var(&f.faultSeed, "fault-seed", 0, "seed of fault probability and jitter draws (`N`); 0 picks one, printed at start")
+	fs.IntVar(&f.journalSize, "journal-size", 1000, "`N` requests kept by GET /__admin/requests (negative turns the journal off)")
+	fs.BoolVar(&f.journalBodies, "journal-bodies", false, "also record request and response bodies in the journal (they may hold personal data)")
 	fs.Func("redirect-uri", "a redirect `URI` the default OAuth client accepts (repeatable): an exact URI, a prefix ending in *, or \"loopback\" for any 127.0.0.1/localhost URI (default: loopback and https://zapier.com/dashboard/auth/oauth/return/*)", func(v string) error {
 		f.redirectURIs = append(f.redirectURIs, v)
 		return nil
@@ -234,6 +248,13 @@ func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 			return cfg, fmt.Errorf("--clients %s: %w", f.clientsFile, err)
 		}
 	}
+	if f.faultsFile != "" {
+		faults, err := mockserver.LoadFaults(f.faultsFile)
+		if err != nil {
+			return cfg, fmt.Errorf("--faults: %w", err)
+		}
+		cfg.Faults = faults
+	}
 	if f.webhookKey != "" {
 		key, err := mockserver.ReadWebhookKeyFile(f.webhookKey)
 		if err != nil {
@@ -290,6 +311,13 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 	fmt.Fprintf(&b, "contactsmock is serving the Contacts API on %s\n\n", base)
 	fmt.Fprintf(&b, "  admin API:      %s/__admin/health\n", base)
 	fmt.Fprintf(&b, "  webhook key:    %s/__admin/webhooks/public-key\n", base)
+	lim := srv.RateLimits()
+	if lim.Off {
+		fmt.Fprintf(&b, "  rate limits:    off\n")
+	} else {
+		fmt.Fprintf(&b, "  rate limits:    %d per %s, %d per day, per (client, location)\n", lim.Burst, lim.Window, lim.Daily)
+	}
+	fmt.Fprintf(&b, "  fault seed:     %d (replay with --fault-seed %d)\n", srv.FaultSeed(), srv.FaultSeed())
 	fmt.Fprintf(&b, "  OAuth client:   client_id=%s client_secret=%s\n", f.clientID, f.clientSecret)
 	fmt.Fprintf(&b, "  OAuth consent:  %s/oauth/chooselocation?response_type=code&client_id=%s&redirect_uri=%s&scope=%s\n",
 		base, url.QueryEscape(f.clientID), url.QueryEscape("http://127.0.0.1:9000/callback"), url.QueryEscape("contacts.readonly contacts.write"))

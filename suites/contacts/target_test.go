@@ -155,9 +155,6 @@ func failNonConforming(ex *contract.Exchange) {
 	Fail(contract.ConformanceMessage(ex, ex.Conformance)+"\n"+ex.String(), 3)
 }
 
-// isMock reports whether the target has the mock's admin API.
-func (t *target) isMock() bool { return t.admin != nil }
-
 // needsAdmin fails a spec that needs the admin API on a target without one. Such specs are
 // labelled mock-only, so a live run (whose label filter excludes them) never gets here.
 func needsAdmin() *contract.Admin {
