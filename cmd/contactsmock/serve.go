@@ -54,6 +54,7 @@ type serveFlags struct {
 	writeTimeout     time.Duration
 	idleTimeout      time.Duration
 	logLevel         string
+	pprofAddr        string
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -102,6 +103,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.writeTimeout, "write-timeout", 60*time.Second, "longest `DURATION` to write a response (raise it for long latency faults)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 120*time.Second, "`DURATION` an idle keep-alive connection stays open")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.pprofAddr, "pprof", "", "serve net/http/pprof on this loopback `host:port` (e.g. 127.0.0.1:6060), on a listener of its own; off by default")
 }
 
 const serveUsage = `Usage: contactsmock [serve] [flags]
@@ -140,6 +142,12 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 		fmt.Fprintln(stderr, "--contacts must be >= 0 and --locations >= 1")
 		return nil, errUsage
 	}
+	if f.pprofAddr != "" {
+		if err := checkPprofAddr(f.pprofAddr); err != nil {
+			fmt.Fprintln(stderr, err)
+			return nil, errUsage
+		}
+	}
 	return f, nil
 }
 
@@ -160,6 +168,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := mockserver.New(cfg)
 	if err != nil {
 		return err
+	}
+	if f.pprofAddr != "" {
+		_, stopPprof, err := startPprof(f.pprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
