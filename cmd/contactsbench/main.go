@@ -1,0 +1,324 @@
+// Command contactsbench measures the mock: throughput and latency of its request pipeline against a
+// bare net/http baseline in the same process, start-up time and resident memory of the real binary,
+// and page latency with a large location. See --help.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver"
+)
+
+const usage = `Usage: contactsbench [flags]
+
+Measures the contacts mock on this machine and prints one report:
+
+ 1. Throughput. The mock (mockserver.New with data from fixtures.Generate, behind a real net/http
+    server on 127.0.0.1, journal on, rate limits counting but set too high to trip) and a bare
+    net/http handler serving a fixed body of the same size as each workload's response run in this
+    process. Each workload drives both with --conns keep-alive connections, in --rounds rounds that
+    alternate which goes first, so both see the same machine load; the ratio is per round.
+    Workloads: get (GET /contacts/{id}), list20 (GET /contacts/?locationId=..&limit=20), create
+    (POST /contacts/), 429 (GET on a mock whose burst is spent: how fast refusals are answered), mix
+    (40% creates, 20% updates, 10% tag adds, 10% notes, 20% reads).
+ 2. Start-up and memory. The real binary (go build into a temporary directory, or --binary) is run
+    with the default data and with --contacts contacts: time from exec to the first 200 on
+    GET /contacts/{id}, then VmRSS after start and at rest (after a GC, forced through --pprof).
+ 3. Page latency with --contacts contacts in one location: list and search pages, one connection
+    and --conns connections.
+
+The machine may be shared: read the ratios, and their spread over rounds, rather than absolute
+numbers. BENCH_TIME (a duration such as 3s) sets --duration.
+
+Flags:
+`
+
+type options struct {
+	duration, warmup time.Duration
+	conns, rounds    int
+	seed             int64
+	contacts         int
+	only             string
+	startup          bool
+	startupRuns      int
+	binary           string
+	cpuProfile       string
+	memProfile       string
+	verbose          bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "contactsbench:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	def := 2 * time.Second
+	if v := os.Getenv("BENCH_TIME"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			if n, err2 := strconv.ParseFloat(v, 64); err2 == nil {
+				d, err = time.Duration(n*float64(time.Second)), nil
+			}
+		}
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("BENCH_TIME=%q: want a duration such as 3s", v)
+		}
+		def = d
+	}
+	fs := flag.NewFlagSet("contactsbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.DurationVar(&o.duration, "duration", def, "measured `DURATION` of each run of a workload against one target (default from BENCH_TIME)")
+	fs.DurationVar(&o.warmup, "warmup", 300*time.Millisecond, "unmeasured `DURATION` before each run")
+	fs.IntVar(&o.conns, "conns", 32, "`N` concurrent keep-alive connections")
+	fs.IntVar(&o.rounds, "rounds", 3, "`N` rounds per workload, mock and baseline interleaved")
+	fs.Int64Var(&o.seed, "seed", 42, "seed of the generated data (`N`)")
+	fs.IntVar(&o.contacts, "contacts", 100000, "`N` contacts in one location for the large start-up, memory and page-latency runs (0 skips them)")
+	fs.StringVar(&o.only, "workloads", "get,list20,create,429,mix", "comma-separated `LIST` of throughput workloads to run (empty: none)")
+	fs.BoolVar(&o.startup, "startup", true, "measure start-up time and memory of the real binary")
+	fs.IntVar(&o.startupRuns, "startup-runs", 5, "`N` start-ups measured per data size (the 100,000-contact one runs at most 3)")
+	fs.StringVar(&o.binary, "binary", "", "contactsmock binary to start (`PATH`); by default it is go build-ed from this module into a temporary directory")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the throughput workloads to `FILE`; the baseline is then skipped so that the profile holds the mock only")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile to `FILE` after the throughput workloads")
+	fs.BoolVar(&o.verbose, "v", false, "print every round")
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("no arguments expected, got %q", fs.Args())
+	}
+	if o.conns < 1 || o.rounds < 1 || o.duration <= 0 || o.seed == 0 || o.contacts < 0 {
+		return nil, errors.New("--conns and --rounds must be >= 1, --duration > 0, --seed non-zero, --contacts >= 0")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "contactsbench: %s/%s, %d CPUs, GOMAXPROCS %d, %s; %d connections, %d rounds of %s (+%s warm-up) per target\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), o.conns, o.rounds, o.duration, o.warmup)
+	fmt.Fprintf(stdout, "load average at start: %s\n\n", loadAvg())
+	if o.only != "" {
+		if err := throughput(ctx, o, stdout); err != nil {
+			return err
+		}
+	}
+	if o.startup && ctx.Err() == nil {
+		if err := startupReport(ctx, o, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "load average at end: %s\n", loadAvg())
+	return ctx.Err()
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// roundResult pairs one round's mock and baseline runs.
+type roundResult struct{ mock, base *result }
+
+func throughput(ctx context.Context, o *options, stdout io.Writer) error {
+	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	main, err := startMock(doc, highLimits)
+	if err != nil {
+		return err
+	}
+	defer main.hs.Close()
+	limited, err := startMock(doc, mockserver.RateLimits{Burst: 10, Window: 10 * time.Second, Daily: 1_000_000_000})
+	if err != nil {
+		return err
+	}
+	defer limited.hs.Close()
+	base, err := startBaseline(main.t.headers)
+	if err != nil {
+		return err
+	}
+	defer base.hs.Close()
+
+	want := map[string]bool{}
+	for _, n := range strings.Split(o.only, ",") {
+		want[strings.TrimSpace(n)] = true
+	}
+	var wls []*workload
+	for _, w := range workloads(main, limited) {
+		if want[w.name] {
+			wls = append(wls, w)
+			delete(want, w.name)
+		}
+	}
+	for n := range want {
+		return fmt.Errorf("--workloads: unknown workload %q", n)
+	}
+	profiling := o.cpuProfile != ""
+	if profiling {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	fmt.Fprintf(stdout, "Throughput: default data (%d contacts, seed %d), journal on, auth + scope + location checks, rate-limit accounting, request validation\n", len(main.contacts), o.seed)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\tbody B\tmock req/s\tbase req/s\tratio\tratio range\tmock p50\tmock p99\tbase p50\tbase p99\terrors\t")
+	for _, w := range wls {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if w.prime != nil {
+			if err := w.prime(); err != nil {
+				return err
+			}
+		}
+		fr, err := probe(w)
+		if err != nil {
+			return err
+		}
+		base.resp.Store(fr)
+		var rounds []roundResult
+		for r := range o.rounds {
+			var rr roundResult
+			runMock := func() error {
+				rr.mock, err = drive(w.env.t, w.gen, w.expect, o.conns, o.warmup, o.duration)
+				return err
+			}
+			runBase := func() error {
+				if profiling {
+					return nil
+				}
+				rr.base, err = drive(base.t, w.gen, status(fr.status), o.conns, o.warmup, o.duration)
+				return err
+			}
+			first, second := runMock, runBase
+			if r%2 == 1 {
+				first, second = runBase, runMock
+			}
+			if err := first(); err != nil {
+				return err
+			}
+			if err := second(); err != nil {
+				return err
+			}
+			rounds = append(rounds, rr)
+			if o.verbose {
+				line := fmt.Sprintf("  %s round %d: mock %.0f req/s p99 %s", w.name, r+1, rr.mock.rps(), rr.mock.percentile(99))
+				if rr.base != nil {
+					line += fmt.Sprintf(", baseline %.0f req/s p99 %s, ratio %.2f", rr.base.rps(), rr.base.percentile(99), rr.mock.rps()/rr.base.rps())
+				}
+				fmt.Fprintln(stdout, line)
+			}
+		}
+		printRow(tw, w, fr, rounds)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	if o.memProfile != "" {
+		f, err := os.Create(o.memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// merged adds up the rounds of one target.
+func merged(rounds []roundResult, pick func(roundResult) *result) *result {
+	out := &result{statuses: map[int]int64{}}
+	for _, rr := range rounds {
+		r := pick(rr)
+		if r == nil {
+			return nil
+		}
+		out.requests += r.requests
+		out.elapsed += r.elapsed
+		out.errors += r.errors
+		for k, v := range r.statuses {
+			out.statuses[k] += v
+		}
+		out.latencies = append(out.latencies, r.latencies...)
+		if out.firstErr == "" {
+			out.firstErr = r.firstErr
+		}
+	}
+	slices.Sort(out.latencies)
+	return out
+}
+
+func printRow(tw io.Writer, w *workload, fr *fixedResponse, rounds []roundResult) {
+	m := merged(rounds, func(rr roundResult) *result { return rr.mock })
+	b := merged(rounds, func(rr roundResult) *result { return rr.base })
+	errs := strconv.FormatInt(m.errors, 10)
+	if m.errors > 0 {
+		errs += " (" + m.firstErr + ")"
+	}
+	name := w.name
+	if n429 := m.statuses[429]; n429 > 0 && m.requests > 0 {
+		name += fmt.Sprintf(" (%.1f%% 429)", 100*float64(n429)/float64(m.requests))
+	}
+	if b == nil {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t-\t-\t-\t%s\t%s\t-\t-\t%s\t\n", name, len(fr.body), m.rps(), ms(m.percentile(50)), ms(m.percentile(99)), errs)
+		return
+	}
+	ratios := make([]float64, len(rounds))
+	for i, rr := range rounds {
+		ratios[i] = rr.mock.rps() / rr.base.rps()
+	}
+	slices.Sort(ratios)
+	fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f–%.2f\t%s\t%s\t%s\t%s\t%s\t\n", name, len(fr.body), m.rps(), b.rps(),
+		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1],
+		ms(m.percentile(50)), ms(m.percentile(99)), ms(b.percentile(50)), ms(b.percentile(99)), errs)
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+}
