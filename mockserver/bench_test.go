@@ -1,12 +1,16 @@
 package mockserver
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/spec"
 )
 
@@ -128,6 +132,158 @@ func BenchmarkJournalRecord(b *testing.B) {
 					j.record(c, response{status: 200}, body, start, "")
 				}
 			})
+		})
+	}
+}
+
+// benchServer is a mock with the default generated data (as contactsbench and make run use), limits
+// that count but never trip, the journal on, and a token with both scopes.
+func benchServer(b *testing.B) (*Server, fixtures.Document, string) {
+	b.Helper()
+	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: 42})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(Config{Initial: doc, RateLimits: RateLimits{Burst: 1 << 40, Window: 10 * time.Second, Daily: 1 << 40}, FaultSeed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := srv.MintToken(doc.Locations[0].ID, []string{ScopeContactsReadonly, ScopeContactsWrite}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, doc, tok.AccessToken
+}
+
+var benchCreateSeq atomic.Int64
+
+// benchRequests are the hot requests of contactsbench, as in-process requests.
+func benchRequests(doc fixtures.Document, token string) map[string]func() *http.Request {
+	loc := doc.Locations[0]
+	mk := func(method, target, body string) *http.Request {
+		var r *http.Request
+		if body == "" {
+			r = httptest.NewRequest(method, target, nil)
+		} else {
+			r = httptest.NewRequest(method, target, strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+		}
+		r.Header.Set("Authorization", "Bearer "+token)
+		r.Header.Set("Version", apiVer)
+		return r
+	}
+	return map[string]func() *http.Request{
+		"get-contact":  func() *http.Request { return mk("GET", "/contacts/"+loc.Contacts[0].ID, "") },
+		"get-contacts": func() *http.Request { return mk("GET", "/contacts/?locationId="+loc.ID+"&limit=20", "") },
+		"create-contact": func() *http.Request {
+			n := strconv.FormatInt(benchCreateSeq.Add(1), 10)
+			return mk("POST", "/contacts/", `{"locationId":"`+loc.ID+`","firstName":"Bench","lastName":"Load`+n+
+				`","email":"bench.load`+n+`@example.com","source":"contactsbench","tags":["bench","load"]}`)
+		},
+	}
+}
+
+// BenchmarkPipelineOps runs the hot operations through ServeHTTP (no network), serially, with the
+// default generated data: the whole per-request cost of the mock, stage by stage below.
+func BenchmarkPipelineOps(b *testing.B) {
+	for _, name := range []string{"get-contact", "get-contacts", "create-contact"} {
+		b.Run(name, func(b *testing.B) {
+			srv, doc, token := benchServer(b)
+			mk := benchRequests(doc, token)[name]
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				r := mk()
+				clear(w.h)
+				b.StartTimer()
+				srv.ServeHTTP(w, r)
+				if w.status >= 300 {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAuthorize measures the token lookup, scope and location checks of one request.
+func BenchmarkAuthorize(b *testing.B) {
+	for _, name := range []string{"get-contact", "get-contacts", "create-contact"} {
+		b.Run(name, func(b *testing.B) {
+			srv, doc, token := benchServer(b)
+			r := benchRequests(doc, token)[name]()
+			op, params, err := srv.spec.FindRequest(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var body []byte
+			if r.Body != nil {
+				body, _ = io.ReadAll(r.Body)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				c := &call{r: r, op: op, params: params, body: body}
+				if err := srv.authorize(c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkHandler measures the handlers of the hot operations alone (store call and response
+// value), without encoding.
+func BenchmarkHandler(b *testing.B) {
+	for _, name := range []string{"get-contact", "get-contacts"} {
+		b.Run(name, func(b *testing.B) {
+			srv, doc, token := benchServer(b)
+			r := benchRequests(doc, token)[name]()
+			op, params, err := srv.spec.FindRequest(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := &call{r: r, op: op, params: params}
+			if err := srv.authorize(c); err != nil {
+				b.Fatal(err)
+			}
+			h := srv.handlers[op.ID]
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := h(srv, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkWrite measures encoding and writing a response (with the rate-limit headers): one
+// contact, and a page of 20.
+func BenchmarkWrite(b *testing.B) {
+	srv, doc, token := benchServer(b)
+	reqs := benchRequests(doc, token)
+	rate := srv.limiter.peek(rateKey{client: DefaultClientID, location: doc.Locations[0].ID}, srv.clock.Now())
+	for _, name := range []string{"get-contact", "get-contacts"} {
+		b.Run(name, func(b *testing.B) {
+			r := reqs[name]()
+			op, params, err := srv.spec.FindRequest(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := &call{r: r, op: op, params: params}
+			if err := srv.authorize(c); err != nil {
+				b.Fatal(err)
+			}
+			out, err := srv.handlers[op.ID](srv, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				srv.write(w, r, op, &rate, response{status: 200, body: out})
+			}
 		})
 	}
 }
