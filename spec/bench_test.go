@@ -59,4 +59,3 @@ func BenchmarkValidateRequest(b *testing.B) {
 		})
 	}
 }
-
