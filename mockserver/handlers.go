@@ -72,10 +72,6 @@ type succeded struct {
 
 var ok = succeded{Succeded: true}
 
-type contactBody struct {
-	Contact fixtures.Contact `json:"contact"`
-}
-
 // --- contacts -------------------------------------------------------------------------------
 
 func getContact(s *Server, c *call) (any, error) {
@@ -95,10 +91,7 @@ func updateContact(s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Succeded bool             `json:"succeded"`
-		Contact  fixtures.Contact `json:"contact"`
-	}{true, ct}, nil
+	return updatedBody{true, ct}, nil
 }
 
 func deleteContact(s *Server, c *call) (any, error) {
@@ -196,10 +189,7 @@ func listContacts(s *Server, c *call) (any, error) {
 			meta.NextPageURL = ptr(baseURL(c.r) + "/contacts/?" + next.Encode())
 		}
 	}
-	return struct {
-		Contacts []fixtures.Contact `json:"contacts"`
-		Meta     listMeta           `json:"meta"`
-	}{page.Contacts, meta}, nil
+	return listBody{page.Contacts, meta}, nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -234,10 +224,7 @@ func searchContacts(s *Server, c *call) (any, error) {
 	for i, h := range page.Contacts {
 		hits[i] = searchHit{h.Contact, h.SearchAfter}
 	}
-	return struct {
-		Contacts []searchHit `json:"contacts"`
-		Total    int         `json:"total"`
-	}{hits, page.Total}, nil
+	return searchBody{hits, page.Total}, nil
 }
 
 func duplicateContact(s *Server, c *call) (any, error) {

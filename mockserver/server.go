@@ -440,14 +440,23 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 		h[k] = v
 	}
 	if resp.body != nil {
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(resp.body); err != nil {
-			resp = errorResponse(newError(http.StatusInternalServerError, "mockserver bug: "+err.Error()))
-			buf.Reset()
-			_ = json.NewEncoder(buf).Encode(resp.body)
+		appended := false
+		if a, ok := resp.body.(bodyAppender); ok {
+			if b, err := a.appendJSON(buf.AvailableBuffer()); err == nil {
+				buf.Write(b)
+				appended = true
+			}
 		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
+		if !appended {
+			enc := json.NewEncoder(buf)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(resp.body); err != nil {
+				resp = errorResponse(newError(http.StatusInternalServerError, "mockserver bug: "+err.Error()))
+				buf.Reset()
+				_ = json.NewEncoder(buf).Encode(resp.body)
+			}
+			buf.Truncate(buf.Len() - 1) // Encode's newline
+		}
 		h["Content-Type"] = []string{"application/json; charset=utf-8"}
 	}
 	if s.cfg.StrictResponses && op != nil && resp.status < 500 && !resp.injected {

@@ -1,0 +1,177 @@
+package mockserver
+
+import (
+	"strconv"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+)
+
+// bodyAppender is a response body that writes its own JSON: exactly the bytes encoding/json writes
+// for it (HTML escaping off), without reflection. write uses it for the hot responses (a contact, a
+// page of contacts); TestBodyAppendersMatchEncoding holds each one to encoding/json's bytes. An
+// error means encoding/json fails on the value too: write then takes its ordinary path, which
+// answers the failure as before.
+type bodyAppender interface {
+	appendJSON(dst []byte) ([]byte, error)
+}
+
+// contactBody is {"contact": ...}: get, create.
+type contactBody struct {
+	Contact fixtures.Contact `json:"contact"`
+}
+
+func (b contactBody) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"contact":`...)
+	dst, err := b.Contact.AppendJSON(dst)
+	return append(dst, '}'), err
+}
+
+// updatedBody is update-contact's answer.
+type updatedBody struct {
+	Succeded bool             `json:"succeded"`
+	Contact  fixtures.Contact `json:"contact"`
+}
+
+func (b updatedBody) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"succeded":`...)
+	dst = strconv.AppendBool(dst, b.Succeded)
+	dst = append(dst, `,"contact":`...)
+	dst, err := b.Contact.AppendJSON(dst)
+	return append(dst, '}'), err
+}
+
+// listBody is a page of GET /contacts/.
+type listBody struct {
+	Contacts []fixtures.Contact `json:"contacts"`
+	Meta     listMeta           `json:"meta"`
+}
+
+func (b listBody) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"contacts":`...)
+	dst, err := appendContacts(dst, b.Contacts)
+	if err != nil {
+		return dst, err
+	}
+	m := &b.Meta
+	dst = append(dst, `,"meta":{"total":`...)
+	dst = strconv.AppendInt(dst, int64(m.Total), 10)
+	dst = append(dst, `,"nextPageUrl":`...)
+	dst = appendStringPtr(dst, m.NextPageURL)
+	dst = append(dst, `,"startAfterId":`...)
+	dst = appendStringPtr(dst, m.StartAfterID)
+	dst = append(dst, `,"startAfter":`...)
+	if m.StartAfter == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = strconv.AppendInt(dst, *m.StartAfter, 10)
+	}
+	dst = append(dst, `,"currentPage":`...)
+	dst = strconv.AppendInt(dst, int64(m.CurrentPage), 10)
+	dst = append(dst, `,"nextPage":`...)
+	dst = appendIntPtr(dst, m.NextPage)
+	dst = append(dst, `,"prevPage":`...)
+	dst = appendIntPtr(dst, m.PrevPage)
+	return append(dst, "}}"...), nil
+}
+
+// searchBody is a page of advanced search.
+type searchBody struct {
+	Contacts []searchHit `json:"contacts"`
+	Total    int         `json:"total"`
+}
+
+// appendJSON writes the page when every searchAfter value is a string or an int64 (the cursors of
+// the stored order and of text, date and boolean sorts); any other value, which encoding/json
+// formats by rules not copied here, sends the page down the ordinary path.
+func (b searchBody) appendJSON(dst []byte) ([]byte, error) {
+	for i := range b.Contacts {
+		for _, v := range b.Contacts[i].SearchAfter {
+			switch v.(type) {
+			case string, int64:
+			default:
+				return dst, errNotAppendable
+			}
+		}
+	}
+	orig := len(dst)
+	dst = append(dst, `{"contacts":`...)
+	if b.Contacts == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i := range b.Contacts {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			h := &b.Contacts[i]
+			var err error
+			if dst, err = h.Contact.AppendJSON(dst); err != nil {
+				return dst[:orig], err
+			}
+			// The hit embeds the contact: its fields, then searchAfter, in one object.
+			dst = append(dst[:len(dst)-1], `,"searchAfter":`...)
+			if h.SearchAfter == nil {
+				dst = append(dst, "null"...)
+			} else {
+				dst = append(dst, '[')
+				for j, v := range h.SearchAfter {
+					if j > 0 {
+						dst = append(dst, ',')
+					}
+					switch v := v.(type) {
+					case string:
+						dst = fixtures.AppendJSONString(dst, v)
+					case int64:
+						dst = strconv.AppendInt(dst, v, 10)
+					}
+				}
+				dst = append(dst, ']')
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"total":`...)
+	dst = strconv.AppendInt(dst, int64(b.Total), 10)
+	return append(dst, '}'), nil
+}
+
+type appendError struct{}
+
+func (appendError) Error() string {
+	return "mockserver: the body has values the append encoder does not write"
+}
+
+var errNotAppendable error = appendError{}
+
+func appendContacts(dst []byte, list []fixtures.Contact) ([]byte, error) {
+	if list == nil {
+		return append(dst, "null"...), nil
+	}
+	orig := len(dst)
+	dst = append(dst, '[')
+	for i := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = list[i].AppendJSON(dst); err != nil {
+			return dst[:orig], err
+		}
+	}
+	return append(dst, ']'), nil
+}
+
+func appendStringPtr(dst []byte, s *string) []byte {
+	if s == nil {
+		return append(dst, "null"...)
+	}
+	return fixtures.AppendJSONString(dst, *s)
+}
+
+func appendIntPtr(dst []byte, n *int) []byte {
+	if n == nil {
+		return append(dst, "null"...)
+	}
+	return strconv.AppendInt(dst, int64(*n), 10)
+}

@@ -1,0 +1,69 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+)
+
+// TestBodyAppendersMatchEncoding: every bodyAppender writes exactly what encoding/json (HTML
+// escaping off) writes for it, over generated contacts and every shape of list meta and search
+// cursor; a body the appender cannot write is refused, never written differently.
+func TestBodyAppendersMatchEncoding(t *testing.T) {
+	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: 11, Contacts: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var contacts []fixtures.Contact
+	for _, r := range doc.Locations[0].Contacts {
+		contacts = append(contacts, r.Contact)
+	}
+	url := "http://127.0.0.1:1/contacts/?a=1&b=<2>"
+	var bodies []bodyAppender
+	for i := range contacts {
+		bodies = append(bodies, contactBody{contacts[i]}, updatedBody{i%2 == 0, contacts[i]})
+	}
+	for _, page := range [][]fixtures.Contact{nil, {}, contacts[:1], contacts[:20], contacts[100:300]} {
+		bodies = append(bodies,
+			listBody{page, listMeta{}},
+			listBody{page, listMeta{Total: 300, NextPageURL: &url, StartAfterID: ptr("x\"y"), StartAfter: ptr(int64(-5)), CurrentPage: 2, NextPage: ptr(3), PrevPage: ptr(1)}})
+		hits := make([]searchHit, len(page))
+		for i, c := range page {
+			hits[i] = searchHit{c, []any{int64(c.DateAdded), c.ID}}
+		}
+		if page == nil {
+			hits = nil
+		}
+		bodies = append(bodies, searchBody{hits, len(page)})
+	}
+	bodies = append(bodies, searchBody{[]searchHit{{contacts[0], nil}, {contacts[1], []any{}}, {contacts[2], []any{"a<b", int64(0)}}}, 3})
+	for i, b := range bodies {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(b); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.appendJSON(nil)
+		if err != nil {
+			t.Fatalf("body %d (%T): %v", i, b, err)
+		}
+		if !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+			t.Fatalf("body %d (%T) differs from encoding/json\n got: %s\nwant: %s", i, b, got, want.Bytes())
+		}
+	}
+	// Values whose formatting the appender does not copy are left to encoding/json.
+	for _, after := range [][]any{{1.5, "id"}, {float64(2), "id"}, {true}, {nil}} {
+		if _, err := (searchBody{[]searchHit{{contacts[0], after}}, 1}).appendJSON(nil); err == nil {
+			t.Errorf("searchAfter %v was appended", after)
+		}
+	}
+	// A custom field value encoding/json refuses is refused too (write then answers 500 as before).
+	bad := contacts[0]
+	bad.CustomFields = []fixtures.CustomField{{ID: "x", Value: json.RawMessage(`{`)}}
+	if _, err := (listBody{[]fixtures.Contact{bad}, listMeta{}}).appendJSON(nil); err == nil {
+		t.Error("an invalid custom field value was appended")
+	}
+}
