@@ -79,6 +79,10 @@ type Operation struct {
 	LocationIn string
 
 	route *routers.Route
+	// params are the validation plans of the parameters, in the order ValidateRequest checks them;
+	// body is the plan of the request body's schema (nil: kin-openapi only). See plan.go.
+	params []paramPlan
+	body   bodyNode
 }
 
 // Declares reports whether the operation declares the status.
@@ -287,6 +291,7 @@ func newOperation(doc *openapi3.T, path string, item *openapi3.PathItem, method 
 		}
 	}
 	slices.Sort(o.Statuses)
+	o.compilePlans(doc)
 	if o.SuccessStatus == 0 {
 		return nil, fmt.Errorf("spec: %s declares no 2xx response", o.ID)
 	}

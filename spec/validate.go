@@ -43,26 +43,36 @@ var reqOptions = &openapi3filter.Options{
 // the path parameters from Find; body is the whole request body (nil or empty when there is none).
 // An empty JSON body is validated as {} (the live server reads a missing body as an empty object),
 // so a missing required field is named rather than the body.
+//
+// A parameter or body that its plan (plan.go) finds certainly valid skips kin-openapi; everything
+// else is validated by kin-openapi, which words every refusal.
 func (o *Operation) ValidateRequest(ctx context.Context, r *http.Request, params map[string]string, body []byte) error {
 	var msgs []string
 	op := o.route.Operation
-	input := &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: params,
-		Route:      o.route,
-		Options:    reqOptions,
-	}
-	for _, p := range o.route.PathItem.Parameters {
-		if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) != nil {
-			continue
+	var (
+		q     url.Values
+		input *openapi3filter.RequestValidationInput
+	)
+	for _, pp := range o.params {
+		if pp.fast != nil {
+			if q == nil && pp.p.In == openapi3.ParameterInQuery {
+				q = r.URL.Query()
+			}
+			if pp.fast(q, r, params) {
+				continue
+			}
 		}
-		if err := openapi3filter.ValidateParameter(ctx, input, p.Value); err != nil {
-			msgs = appendParamMessages(msgs, p.Value, err)
+		if input == nil {
+			input = &openapi3filter.RequestValidationInput{
+				Request:     r,
+				PathParams:  params,
+				QueryParams: q, // parsed from the same URL as kin-openapi would, or nil: it parses
+				Route:       o.route,
+				Options:     reqOptions,
+			}
 		}
-	}
-	for _, p := range op.Parameters {
-		if err := openapi3filter.ValidateParameter(ctx, input, p.Value); err != nil {
-			msgs = appendParamMessages(msgs, p.Value, err)
+		if err := openapi3filter.ValidateParameter(ctx, input, pp.p); err != nil {
+			msgs = appendParamMessages(msgs, pp.p, err)
 		}
 	}
 	if o.HasBody {
@@ -70,9 +80,11 @@ func (o *Operation) ValidateRequest(ctx context.Context, r *http.Request, params
 		if err != nil {
 			return err
 		}
-		schema := op.RequestBody.Value.Content.Get(o.BodyContentType).Schema.Value
-		if err := schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
-			msgs = appendSchemaMessages(msgs, "", err)
+		if o.body == nil || !o.body(value) {
+			schema := op.RequestBody.Value.Content.Get(o.BodyContentType).Schema.Value
+			if err := schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
+				msgs = appendSchemaMessages(msgs, "", err)
+			}
 		}
 	}
 	if len(msgs) > 0 {
