@@ -314,8 +314,12 @@ func printRow(tw io.Writer, w *workload, fr *fixedResponse, rounds []roundResult
 		ratios[i] = rr.mock.rps() / rr.base.rps()
 	}
 	slices.Sort(ratios)
+	median := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		median = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+	}
 	fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f–%.2f\t%s\t%s\t%s\t%s\t%s\t\n", name, len(fr.body), m.rps(), b.rps(),
-		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1],
+		median, ratios[0], ratios[len(ratios)-1],
 		ms(m.percentile(50)), ms(m.percentile(99)), ms(b.percentile(50)), ms(b.percentile(99)), errs)
 }
 
