@@ -259,8 +259,12 @@ type call struct {
 	op     *spec.Operation
 	params map[string]string
 	body   []byte
-	token  *Token
-	rate   *rateState
+	// decoded is the JSON body decoded (haveDecoded), when the location check needed it: request
+	// validation then does not decode it again.
+	decoded     any
+	haveDecoded bool
+	token       *Token
+	rate        *rateState
 	// fault is the injected fault that applied, if any; canceled is set when the client left
 	// during its latency.
 	fault    *faultRule
@@ -353,8 +357,14 @@ func (s *Server) run(c *call) response {
 	if err := s.readBody(c); err != nil {
 		return errorResponse(toAPIError(err))
 	}
-	if err := op.ValidateRequest(r.Context(), r, c.params, c.body); err != nil {
-		return errorResponse(oauthRequestError(op, toAPIError(err)))
+	var verr error
+	if c.haveDecoded {
+		verr = op.ValidateRequestDecoded(r.Context(), r, c.params, c.body, c.decoded)
+	} else {
+		verr = op.ValidateRequest(r.Context(), r, c.params, c.body)
+	}
+	if verr != nil {
+		return errorResponse(oauthRequestError(op, toAPIError(verr)))
 	}
 	if resp, done := s.injectFault(c); done {
 		return resp
@@ -391,17 +401,69 @@ func (s *Server) authorize(c *call) error {
 		if err := s.readBody(c); err != nil {
 			return err
 		}
-		var probe struct {
-			LocationID any `json:"locationId"`
-		}
-		if json.Unmarshal(c.body, &probe) == nil {
-			named, _ = probe.LocationID.(string)
-		}
+		named = c.bodyLocation()
 	}
 	if named != "" && named != tok.LocationID {
 		return newError(http.StatusForbidden, msgLocation)
 	}
 	return nil
+}
+
+// bodyLocation returns the locationId the body names: what decoding it into
+// struct{LocationID any `json:"locationId"`} reads (encoding/json matches the key case-insensitively
+// and the last match wins), as a string, or "". A JSON body is decoded once, into the generic value
+// request validation needs anyway, and the location read from it; only when that value cannot tell
+// which key encoding/json would pick (a non-ASCII key, two keys matching) is the body probed again.
+func (c *call) bodyLocation() string {
+	if c.op.BodyContentType == "application/json" {
+		var v any
+		if json.Unmarshal(c.body, &v) != nil {
+			return "" // not JSON: the probe fails the same way
+		}
+		c.decoded, c.haveDecoded = v, true
+		if named, decided := locationOf(v); decided {
+			return named
+		}
+	}
+	return probeLocation(c.body)
+}
+
+// locationOf reads the location from a decoded body, if it can tell what probeLocation would read.
+func locationOf(v any) (named string, decided bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return "", true // null, an array, a scalar: the probe reads nothing
+	}
+	var found any
+	matches := 0
+	for k, x := range m {
+		for i := 0; i < len(k); i++ {
+			if k[i] >= 0x80 {
+				return "", false // encoding/json folds some non-ASCII letters to ASCII ones
+			}
+		}
+		if strings.EqualFold(k, "locationId") {
+			found = x
+			matches++
+		}
+	}
+	if matches > 1 {
+		return "", false // the last in the document wins, and the map does not keep the order
+	}
+	named, _ = found.(string)
+	return named, true
+}
+
+// probeLocation reads the location as the struct probe does.
+func probeLocation(body []byte) string {
+	var probe struct {
+		LocationID any `json:"locationId"`
+	}
+	if json.Unmarshal(body, &probe) != nil {
+		return ""
+	}
+	named, _ := probe.LocationID.(string)
+	return named
 }
 
 // readBody reads the request body once, up to MaxBody.

@@ -47,6 +47,18 @@ var reqOptions = &openapi3filter.Options{
 // A parameter or body that its plan (plan.go) finds certainly valid skips kin-openapi; everything
 // else is validated by kin-openapi, which words every refusal.
 func (o *Operation) ValidateRequest(ctx context.Context, r *http.Request, params map[string]string, body []byte) error {
+	return o.validateRequest(ctx, r, params, body, nil, false)
+}
+
+// ValidateRequestDecoded is ValidateRequest for a caller that has decoded the JSON body already:
+// decoded must be what json.Unmarshal of body into an any gave (without error). It is used instead
+// of decoding the body again; everything else (the media type, an empty body) is checked as
+// ValidateRequest checks it.
+func (o *Operation) ValidateRequestDecoded(ctx context.Context, r *http.Request, params map[string]string, body []byte, decoded any) error {
+	return o.validateRequest(ctx, r, params, body, decoded, true)
+}
+
+func (o *Operation) validateRequest(ctx context.Context, r *http.Request, params map[string]string, body []byte, decoded any, haveDecoded bool) error {
 	var msgs []string
 	op := o.route.Operation
 	var (
@@ -76,7 +88,7 @@ func (o *Operation) ValidateRequest(ctx context.Context, r *http.Request, params
 		}
 	}
 	if o.HasBody {
-		value, err := o.decodeBody(r.Header.Get("Content-Type"), body)
+		value, err := o.decodeBody(r.Header.Get("Content-Type"), body, decoded, haveDecoded)
 		if err != nil {
 			return err
 		}
@@ -93,8 +105,9 @@ func (o *Operation) ValidateRequest(ctx context.Context, r *http.Request, params
 	return nil
 }
 
-// decodeBody turns the body into the generic value the schema validates.
-func (o *Operation) decodeBody(contentType string, body []byte) (any, error) {
+// decodeBody turns the body into the generic value the schema validates; a JSON body the caller
+// decoded already (haveDecoded) is not decoded again.
+func (o *Operation) decodeBody(contentType string, body []byte, decoded any, haveDecoded bool) (any, error) {
 	mt := o.BodyContentType
 	if len(bytes.TrimSpace(body)) > 0 && contentType != "" {
 		got, _, err := mime.ParseMediaType(contentType)
@@ -117,6 +130,9 @@ func (o *Operation) decodeBody(contentType string, body []byte) (any, error) {
 	default:
 		if len(bytes.TrimSpace(body)) == 0 {
 			return map[string]any{}, nil
+		}
+		if haveDecoded {
+			return decoded, nil
 		}
 		var v any
 		if err := json.Unmarshal(body, &v); err != nil {

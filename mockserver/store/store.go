@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 )
@@ -99,7 +100,43 @@ func (o *Opt[T]) UnmarshalJSON(b []byte) error {
 		o.V = zero
 		return nil
 	}
+	// The usual values, a plain string or a boolean, are read directly: json.Unmarshal would
+	// check and decode them again through reflection, with the same result.
+	switch p := any(&o.V).(type) {
+	case *string:
+		if s, ok := plainJSONString(b); ok {
+			*p = s
+			return nil
+		}
+	case *bool:
+		switch string(b) {
+		case "true":
+			*p = true
+			return nil
+		case "false":
+			*p = false
+			return nil
+		}
+	}
 	return json.Unmarshal(b, &o.V)
+}
+
+// plainJSONString returns the contents of a JSON string literal without escapes or control
+// characters, in valid UTF-8: the string json.Unmarshal would decode from it, byte for byte.
+func plainJSONString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	inner := b[1 : len(b)-1]
+	for _, c := range inner {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(inner) {
+		return "", false
+	}
+	return string(inner), true
 }
 
 // MarshalJSON writes the value, or null.
