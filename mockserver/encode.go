@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/store"
 )
 
 // bodyAppender is a response body that writes its own JSON: exactly the bytes encoding/json writes
@@ -26,6 +27,42 @@ func (b contactBody) appendJSON(dst []byte) ([]byte, error) {
 	return append(dst, '}'), err
 }
 
+// storedBody is contactBody for a contact shared by the store: its JSON comes from the store's
+// cache. encoding/json sees only Contact, and writes what it writes for contactBody.
+type storedBody struct {
+	Contact *fixtures.Contact `json:"contact"`
+	stored  *store.Stored
+}
+
+func (b storedBody) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"contact":`...)
+	dst, err := b.stored.AppendJSON(dst)
+	return append(dst, '}'), err
+}
+
+// storedListBody is listBody for contacts shared by the store.
+type storedListBody struct {
+	Contacts []*fixtures.Contact `json:"contacts"`
+	Meta     listMeta            `json:"meta"`
+	stored   []*store.Stored
+}
+
+func (b storedListBody) appendJSON(dst []byte) ([]byte, error) {
+	orig := len(dst)
+	dst = append(dst, `{"contacts":[`...)
+	for i, st := range b.stored {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = st.AppendJSON(dst); err != nil {
+			return dst[:orig], err
+		}
+	}
+	dst = append(dst, ']')
+	return appendMeta(dst, &b.Meta), nil
+}
+
 // updatedBody is update-contact's answer.
 type updatedBody struct {
 	Succeded bool             `json:"succeded"`
@@ -40,19 +77,8 @@ func (b updatedBody) appendJSON(dst []byte) ([]byte, error) {
 	return append(dst, '}'), err
 }
 
-// listBody is a page of GET /contacts/.
-type listBody struct {
-	Contacts []fixtures.Contact `json:"contacts"`
-	Meta     listMeta           `json:"meta"`
-}
-
-func (b listBody) appendJSON(dst []byte) ([]byte, error) {
-	dst = append(dst, `{"contacts":`...)
-	dst, err := appendContacts(dst, b.Contacts)
-	if err != nil {
-		return dst, err
-	}
-	m := &b.Meta
+// appendMeta appends the meta member of a list page and closes the page's object.
+func appendMeta(dst []byte, m *listMeta) []byte {
 	dst = append(dst, `,"meta":{"total":`...)
 	dst = strconv.AppendInt(dst, int64(m.Total), 10)
 	dst = append(dst, `,"nextPageUrl":`...)
@@ -71,7 +97,7 @@ func (b listBody) appendJSON(dst []byte) ([]byte, error) {
 	dst = appendIntPtr(dst, m.NextPage)
 	dst = append(dst, `,"prevPage":`...)
 	dst = appendIntPtr(dst, m.PrevPage)
-	return append(dst, "}}"...), nil
+	return append(dst, "}}"...)
 }
 
 // searchBody is a page of advanced search.

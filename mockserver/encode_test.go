@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/store"
 )
 
 // TestBodyAppendersMatchEncoding: every bodyAppender writes exactly what encoding/json (HTML
@@ -21,14 +22,25 @@ func TestBodyAppendersMatchEncoding(t *testing.T) {
 		contacts = append(contacts, r.Contact)
 	}
 	url := "http://127.0.0.1:1/contacts/?a=1&b=<2>"
+	shared := func(list []fixtures.Contact) ([]*fixtures.Contact, []*store.Stored) {
+		views, stored := make([]*fixtures.Contact, len(list)), make([]*store.Stored, len(list))
+		for i := range list {
+			stored[i] = &store.Stored{Contact: list[i]}
+			views[i] = &stored[i].Contact
+		}
+		return views, stored
+	}
 	var bodies []bodyAppender
 	for i := range contacts {
-		bodies = append(bodies, contactBody{contacts[i]}, updatedBody{i%2 == 0, contacts[i]})
+		st := &store.Stored{Contact: contacts[i]}
+		bodies = append(bodies, contactBody{contacts[i]}, updatedBody{i%2 == 0, contacts[i]},
+			storedBody{&st.Contact, st}, storedBody{&st.Contact, st}) // twice: made, then cached
 	}
-	for _, page := range [][]fixtures.Contact{nil, {}, contacts[:1], contacts[:20], contacts[100:300]} {
+	for _, page := range [][]fixtures.Contact{{}, contacts[:1], contacts[:20], contacts[100:300]} {
+		views, stored := shared(page)
 		bodies = append(bodies,
-			listBody{page, listMeta{}},
-			listBody{page, listMeta{Total: 300, NextPageURL: &url, StartAfterID: ptr("x\"y"), StartAfter: ptr(int64(-5)), CurrentPage: 2, NextPage: ptr(3), PrevPage: ptr(1)}})
+			storedListBody{views, listMeta{}, stored},
+			storedListBody{views, listMeta{Total: 300, NextPageURL: &url, StartAfterID: ptr("x\"y"), StartAfter: ptr(int64(-5)), CurrentPage: 2, NextPage: ptr(3), PrevPage: ptr(1)}, stored})
 		hits := make([]searchHit, len(page))
 		for i, c := range page {
 			hits[i] = searchHit{c, []any{int64(c.DateAdded), c.ID}}
@@ -63,7 +75,8 @@ func TestBodyAppendersMatchEncoding(t *testing.T) {
 	// A custom field value encoding/json refuses is refused too (write then answers 500 as before).
 	bad := contacts[0]
 	bad.CustomFields = []fixtures.CustomField{{ID: "x", Value: json.RawMessage(`{`)}}
-	if _, err := (listBody{[]fixtures.Contact{bad}, listMeta{}}).appendJSON(nil); err == nil {
+	views, stored := shared([]fixtures.Contact{bad})
+	if _, err := (storedListBody{views, listMeta{}, stored}).appendJSON(nil); err == nil {
 		t.Error("an invalid custom field value was appended")
 	}
 }

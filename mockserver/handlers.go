@@ -74,7 +74,21 @@ var ok = succeded{Succeded: true}
 
 // --- contacts -------------------------------------------------------------------------------
 
+// sharedStore is implemented by a store that can hand out its contacts without copying them
+// (store.Memory): the hot reads use it, and the stored contacts' cached JSON.
+type sharedStore interface {
+	ContactShared(loc, id string) (*store.Stored, error)
+	ListContactsShared(loc string, q store.ListQuery) (store.SharedPage, error)
+}
+
 func getContact(s *Server, c *call) (any, error) {
+	if ss, ok := s.store.(sharedStore); ok {
+		st, err := ss.ContactShared(c.loc(), c.params["contactId"])
+		if err != nil {
+			return nil, err
+		}
+		return storedBody{&st.Contact, st}, nil
+	}
 	ct, err := s.store.GetContact(c.loc(), c.params["contactId"])
 	if err != nil {
 		return nil, err
@@ -163,7 +177,18 @@ func listContacts(s *Server, c *call) (any, error) {
 		n, _ := strconv.ParseFloat(v, 64)
 		lq.StartAfter = int64(n)
 	}
-	page, err := s.store.ListContacts(c.loc(), lq)
+	var page store.SharedPage
+	var err error
+	if ss, ok := s.store.(sharedStore); ok {
+		page, err = ss.ListContactsShared(c.loc(), lq)
+	} else {
+		var copied store.ListPage
+		copied, err = s.store.ListContacts(c.loc(), lq)
+		page = store.SharedPage{Total: copied.Total, Offset: copied.Offset, More: copied.More}
+		for i := range copied.Contacts {
+			page.Contacts = append(page.Contacts, &store.Stored{Contact: copied.Contacts[i]})
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +214,11 @@ func listContacts(s *Server, c *call) (any, error) {
 			meta.NextPageURL = ptr(baseURL(c.r) + "/contacts/?" + next.Encode())
 		}
 	}
-	return listBody{page.Contacts, meta}, nil
+	list := make([]*fixtures.Contact, len(page.Contacts))
+	for i, st := range page.Contacts {
+		list[i] = &st.Contact
+	}
+	return storedListBody{list, meta, page.Contacts}, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
@@ -53,7 +54,9 @@ type location struct {
 }
 
 type contact struct {
-	c         fixtures.Contact
+	// c is the contact as the API shows it. It is never modified once stored: a change stores a
+	// new Stored (copy on write), so readers may keep it after the lock is released.
+	c         *Stored
 	seq       uint64
 	tasks     []*fixtures.Task
 	notes     []*fixtures.Note
@@ -347,7 +350,18 @@ func (m *Memory) GetContact(loc, id string) (fixtures.Contact, error) {
 	if err != nil {
 		return fixtures.Contact{}, err
 	}
-	return cloneContact(c.c), nil
+	return cloneContact(c.c.Contact), nil
+}
+
+// ContactShared is GetContact without the copy: the stored contact itself, read-only.
+func (m *Memory) ContactShared(loc, id string) (*Stored, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.c, nil
 }
 
 // applyInput writes the input's fields onto c. It reports which kinds of fields changed.
@@ -522,18 +536,19 @@ func (m *Memory) CreateContact(loc string, in ContactInput) (fixtures.Contact, e
 	if err != nil {
 		return fixtures.Contact{}, err
 	}
-	return cloneContact(c.c), nil
+	return cloneContact(c.c.Contact), nil
 }
 
 func (m *Memory) createLocked(l *location, in ContactInput, checkDuplicates bool) (*contact, error) {
 	now := m.stampLocked()
-	c := &contact{c: fixtures.Contact{
+	// Built before it is stored: until insert, nobody else sees it.
+	c := &contact{c: &Stored{Contact: fixtures.Contact{
 		ID: m.newIDLocked(), LocationID: l.info.ID, Type: "lead",
 		Tags: []string{}, CustomFields: []fixtures.CustomField{}, Followers: []string{},
 		DateAdded: now, DateUpdated: now,
 		CreatedBy: &fixtures.CreatedBy{Source: "INTEGRATION", Channel: "OAUTH", Timestamp: now},
-	}}
-	if _, err := applyInput(l, &c.c, in, false); err != nil {
+	}}}
+	if _, err := applyInput(l, &c.c.Contact, in, false); err != nil {
 		return nil, err
 	}
 	if checkDuplicates {
@@ -546,7 +561,7 @@ func (m *Memory) createLocked(l *location, in ContactInput, checkDuplicates bool
 	}
 	l.insert(c)
 	m.contactLoc[c.c.ID] = l.info.ID
-	m.emitLocked(Event{Type: ContactCreate, LocationID: l.info.ID, Contact: ptr(cloneContact(c.c))})
+	m.emitLocked(Event{Type: ContactCreate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	return c, nil
 }
 
@@ -563,13 +578,13 @@ func (m *Memory) UpdateContact(loc, id string, in ContactInput) (fixtures.Contac
 	if err := m.updateLocked(l, c, in, false, false); err != nil {
 		return fixtures.Contact{}, err
 	}
-	return cloneContact(c.c), nil
+	return cloneContact(c.c.Contact), nil
 }
 
 // updateLocked applies in to c. upsert relaxes two rules the way the live upsert does: gender is
 // ignored, and an identifier that would collide with another contact is dropped instead of refused.
 func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert, silent bool) error {
-	next := cloneContact(c.c)
+	next := cloneContact(c.c.Contact) // a deep copy: applyInput writes into its slices
 	ch, err := applyInput(l, &next, in, upsert)
 	if err != nil {
 		return err
@@ -599,20 +614,19 @@ func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert, 
 	// changed, as the live API's ContactUpdate fires only when a field changes.
 	next.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
 	l.unindex(c)
-	c.c = next
+	c.c = &Stored{Contact: next}
 	l.index(c)
 	if silent {
 		return nil
 	}
-	snap := func() *fixtures.Contact { return ptr(cloneContact(c.c)) }
 	if ch.fields {
-		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: snap()})
+		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	}
 	if ch.tags {
-		m.emitLocked(Event{Type: ContactTagUpdate, LocationID: l.info.ID, Contact: snap()})
+		m.emitLocked(Event{Type: ContactTagUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	}
 	if ch.dnd {
-		m.emitLocked(Event{Type: ContactDndUpdate, LocationID: l.info.ID, Contact: snap()})
+		m.emitLocked(Event{Type: ContactDndUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	}
 	return nil
 }
@@ -635,14 +649,14 @@ func (m *Memory) UpsertContact(loc string, in ContactInput, createNew bool) (fix
 			if err := m.updateLocked(l, c, in, true, false); err != nil {
 				return fixtures.Contact{}, false, err
 			}
-			return cloneContact(c.c), false, nil
+			return cloneContact(c.c.Contact), false, nil
 		}
 	}
 	c, err := m.createLocked(l, in, false)
 	if err != nil {
 		return fixtures.Contact{}, false, err
 	}
-	return cloneContact(c.c), true, nil
+	return cloneContact(c.c.Contact), true, nil
 }
 
 // DeleteContact implements Store. The contact's tasks, notes and appointments go with it.
@@ -657,7 +671,7 @@ func (m *Memory) DeleteContact(loc, id string) error {
 	delete(m.contactLoc, id)
 	l.deleted[id] = struct{}{}
 	l.appointments = slices.DeleteFunc(l.appointments, func(a *fixtures.Appointment) bool { return a.ContactID == id })
-	m.emitLocked(Event{Type: ContactDelete, LocationID: loc, Contact: ptr(cloneContact(c.c))})
+	m.emitLocked(Event{Type: ContactDelete, LocationID: loc, Contact: &c.c.Contact})
 	return nil
 }
 
@@ -672,36 +686,57 @@ func textMatch(c *fixtures.Contact, q string) bool {
 
 // ListContacts implements Store: newest first by dateAdded, ties by id, with a cursor.
 func (m *Memory) ListContacts(loc string, q ListQuery) (ListPage, error) {
+	shared, err := m.ListContactsShared(loc, q)
+	if err != nil {
+		return ListPage{}, err
+	}
+	page := ListPage{Contacts: make([]fixtures.Contact, len(shared.Contacts)), Total: shared.Total, Offset: shared.Offset, More: shared.More}
+	for i, c := range shared.Contacts {
+		page.Contacts[i] = cloneContact(c.Contact)
+	}
+	return page, nil
+}
+
+// SharedPage is ListPage with the stored contacts themselves, read-only.
+type SharedPage struct {
+	Contacts []*Stored
+	Total    int
+	Offset   int
+	More     bool
+}
+
+// ListContactsShared is ListContacts without the copies.
+func (m *Memory) ListContactsShared(loc string, q ListQuery) (SharedPage, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	l, err := m.locLocked(loc)
 	if err != nil {
-		return ListPage{}, err
+		return SharedPage{}, err
 	}
 	start := len(l.byAdded) // scan from start-1 down to 0
 	switch {
 	case q.StartAfterID != "":
 		if l.contacts[q.StartAfterID] == nil && q.StartAfter == 0 {
-			return ListPage{}, &BadRequestError{Message: fmt.Sprintf("Contact with id %s not found", q.StartAfterID)}
+			return SharedPage{}, &BadRequestError{Message: fmt.Sprintf("Contact with id %s not found", q.StartAfterID)}
 		}
 		start = l.cursor(fixtures.Timestamp(q.StartAfter), q.StartAfterID)
 	case q.StartAfter != 0:
 		start = l.position(fixtures.Timestamp(q.StartAfter), 0)
 	}
 	query := strings.ToLower(strings.TrimSpace(q.Query))
-	page := ListPage{Contacts: make([]fixtures.Contact, 0, min(q.Limit, start))}
+	page := SharedPage{Contacts: make([]*Stored, 0, min(q.Limit, start))}
 	if query == "" {
 		page.Total = len(l.byAdded)
 		page.Offset = len(l.byAdded) - start
 		for i := start - 1; i >= 0 && len(page.Contacts) < q.Limit; i-- {
-			page.Contacts = append(page.Contacts, cloneContact(l.byAdded[i].c))
+			page.Contacts = append(page.Contacts, l.byAdded[i].c)
 		}
 		page.More = start-len(page.Contacts) > 0
 		return page, nil
 	}
 	for i := len(l.byAdded) - 1; i >= 0; i-- {
-		c := &l.byAdded[i].c
-		if !textMatch(c, query) {
+		c := l.byAdded[i].c
+		if !textMatch(&c.Contact, query) {
 			continue
 		}
 		page.Total++
@@ -709,7 +744,7 @@ func (m *Memory) ListContacts(loc string, q ListQuery) (ListPage, error) {
 		case i >= start:
 			page.Offset++
 		case len(page.Contacts) < q.Limit:
-			page.Contacts = append(page.Contacts, cloneContact(*c))
+			page.Contacts = append(page.Contacts, c)
 		default:
 			page.More = true
 		}
@@ -734,7 +769,7 @@ func (m *Memory) FindDuplicate(loc, email, phone string) (*fixtures.Contact, err
 	if c == nil {
 		return nil, nil
 	}
-	return ptr(cloneContact(c.c)), nil
+	return ptr(cloneContact(c.c.Contact)), nil
 }
 
 // ContactsByBusiness implements Store.
@@ -749,7 +784,7 @@ func (m *Memory) ContactsByBusiness(loc, businessID, query string, skip, limit i
 	out := []fixtures.Contact{}
 	count := 0
 	for i := len(l.byAdded) - 1; i >= 0; i-- {
-		c := &l.byAdded[i].c
+		c := &l.byAdded[i].c.Contact
 		if c.BusinessID != businessID || !textMatch(c, query) {
 			continue
 		}
@@ -787,27 +822,31 @@ func (m *Memory) retag(loc, id string, tags []string, remove bool) ([]string, er
 // retagLocked applies a tag set operation and returns what it added or removed.
 func (m *Memory) retagLocked(l *location, c *contact, tags []string, remove, all bool) []string {
 	var changed []string
+	next := c.c.Contact // shares its slices with the stored one: only replace them, never write into them
 	if remove {
-		keep := make([]string, 0, len(c.c.Tags))
-		for _, t := range c.c.Tags {
+		keep := make([]string, 0, len(next.Tags))
+		for _, t := range next.Tags {
 			if all || slices.Contains(tags, t) {
 				changed = append(changed, t)
 			} else {
 				keep = append(keep, t)
 			}
 		}
-		c.c.Tags = keep
+		next.Tags = keep
 	} else {
+		added := slices.Clip(next.Tags)
 		for _, t := range tags {
-			if !slices.Contains(c.c.Tags, t) {
-				c.c.Tags = append(c.c.Tags, t)
+			if !slices.Contains(added, t) {
+				added = append(added, t)
 				changed = append(changed, t)
 			}
 		}
+		next.Tags = added
 	}
-	c.c.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+	next.DateUpdated = touch(next.DateUpdated, m.stampLocked())
+	c.c = &Stored{Contact: next}
 	if len(changed) > 0 {
-		m.emitLocked(Event{Type: ContactTagUpdate, LocationID: l.info.ID, Contact: ptr(cloneContact(c.c))})
+		m.emitLocked(Event{Type: ContactTagUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	}
 	return changed
 }
@@ -821,14 +860,15 @@ func (m *Memory) AddFollowers(loc, id string, followers []string) ([]string, []s
 		return nil, nil, err
 	}
 	added := []string{}
+	all := slices.Clip(c.c.Followers) // appending copies: the stored slice is never written into
 	for _, f := range followers {
-		if f != "" && !slices.Contains(c.c.Followers, f) {
-			c.c.Followers = append(c.c.Followers, f)
+		if f != "" && !slices.Contains(all, f) {
+			all = append(all, f)
 			added = append(added, f)
 		}
 	}
-	m.followersWrittenLocked(l, c, len(added) > 0)
-	return slices.Clone(c.c.Followers), added, nil
+	m.followersWrittenLocked(l, c, all, len(added) > 0)
+	return slices.Clone(all), added, nil
 }
 
 // RemoveFollowers implements Store.
@@ -848,17 +888,19 @@ func (m *Memory) RemoveFollowers(loc, id string, followers []string) ([]string, 
 			keep = append(keep, f)
 		}
 	}
-	c.c.Followers = keep
-	m.followersWrittenLocked(l, c, len(removed) > 0)
+	m.followersWrittenLocked(l, c, keep, len(removed) > 0)
 	return slices.Clone(keep), removed, nil
 }
 
 // followersWrittenLocked records a write of followers: a new dateUpdated, and a ContactUpdate when
 // the list changed.
-func (m *Memory) followersWrittenLocked(l *location, c *contact, changed bool) {
-	c.c.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+func (m *Memory) followersWrittenLocked(l *location, c *contact, followers []string, changed bool) {
+	next := c.c.Contact
+	next.Followers = followers
+	next.DateUpdated = touch(next.DateUpdated, m.stampLocked())
+	c.c = &Stored{Contact: next}
 	if changed {
-		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: ptr(cloneContact(c.c))})
+		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	}
 }
 
@@ -994,9 +1036,11 @@ func (m *Memory) BulkBusiness(loc string, ids []string, businessID *string) ([]s
 			continue
 		}
 		if c.c.BusinessID != target {
-			c.c.BusinessID = target
-			c.c.DateUpdated = touch(c.c.DateUpdated, now)
-			m.emitLocked(Event{Type: ContactUpdate, LocationID: loc, Contact: ptr(cloneContact(c.c))})
+			next := c.c.Contact
+			next.BusinessID = target
+			next.DateUpdated = touch(next.DateUpdated, now)
+			c.c = &Stored{Contact: next}
+			m.emitLocked(Event{Type: ContactUpdate, LocationID: loc, Contact: &c.c.Contact})
 		}
 		done = append(done, id)
 	}
@@ -1312,4 +1356,28 @@ func (m *Memory) Stats() Stats {
 		}
 	}
 	return s
+}
+
+// Stored is a contact as the memory store keeps it: never modified once stored (a change stores a
+// new one), so it may be read after the store's lock is released, and shared where GetContact and
+// ListContacts copy. Whoever holds one must treat it, and everything its slices and pointers
+// reach, as read-only.
+type Stored struct {
+	fixtures.Contact
+	// encoded is the contact's JSON, made on first use (see AppendJSON).
+	encoded atomic.Pointer[[]byte]
+}
+
+// AppendJSON appends the contact's JSON, as fixtures.Contact.AppendJSON writes it. The bytes are
+// made once per stored contact and kept: a page of contacts then costs a copy per contact.
+func (s *Stored) AppendJSON(dst []byte) ([]byte, error) {
+	if b := s.encoded.Load(); b != nil {
+		return append(dst, *b...), nil
+	}
+	b, err := s.Contact.AppendJSON(nil)
+	if err != nil {
+		return dst, err
+	}
+	s.encoded.Store(&b)
+	return append(dst, b...), nil
 }

@@ -463,7 +463,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 			out.Total = len(l.byAdded)
 		}
 		for i := len(l.byAdded) - 1; i >= 0; i-- {
-			c := &l.byAdded[i].c
+			c := &l.byAdded[i].c.Contact
 			if filtered && !match(c) {
 				continue
 			}
@@ -489,8 +489,8 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 
 	matches := make([]*fixtures.Contact, 0, 64)
 	for _, c := range l.byAdded {
-		if match(&c.c) {
-			matches = append(matches, &c.c)
+		if match(&c.c.Contact) {
+			matches = append(matches, &c.c.Contact)
 		}
 	}
 	out.Total = len(matches)

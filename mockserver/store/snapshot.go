@@ -23,7 +23,7 @@ func (m *Memory) snapshotLocked() fixtures.Document {
 		out.Contacts = make([]fixtures.ContactRecord, 0, len(l.byAdded))
 		for _, c := range l.byAdded {
 			rec := fixtures.ContactRecord{
-				Contact:   cloneContact(c.c),
+				Contact:   cloneContact(c.c.Contact),
 				Campaigns: slices.Clone(c.campaigns),
 				Workflows: slices.Clone(c.workflows),
 			}
@@ -120,7 +120,7 @@ func buildState(doc fixtures.Document) (*state, error) {
 			if s.contactLoc[rec.ID] != "" {
 				return nil, fmt.Errorf("store: %s: contact id %s is used twice", cat, rec.ID)
 			}
-			c := &contact{c: cloneContact(rec.Contact), campaigns: slices.Clone(rec.Campaigns), workflows: slices.Clone(rec.Workflows)}
+			c := &contact{c: &Stored{Contact: cloneContact(rec.Contact)}, campaigns: slices.Clone(rec.Campaigns), workflows: slices.Clone(rec.Workflows)}
 			c.c.LocationID = ld.ID
 			seen := map[string]bool{}
 			for ti, t := range rec.Tasks {
