@@ -156,8 +156,14 @@ func (l *location) cursor(added fixtures.Timestamp, id string) int {
 func (l *location) insert(c *contact) {
 	l.nextSeq++
 	c.seq = l.nextSeq
-	i := l.position(c.c.DateAdded, c.seq)
-	l.byAdded = slices.Insert(l.byAdded, i, c)
+	if n := len(l.byAdded); n == 0 || l.byAdded[n-1].c.DateAdded <= c.c.DateAdded {
+		// The newest yet (its seq is the highest): the usual case, when a document lists its
+		// contacts oldest first or a contact is created now.
+		l.byAdded = append(l.byAdded, c)
+	} else {
+		i := l.position(c.c.DateAdded, c.seq)
+		l.byAdded = slices.Insert(l.byAdded, i, c)
+	}
 	l.contacts[c.c.ID] = c
 	l.index(c)
 }

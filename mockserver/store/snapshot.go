@@ -91,6 +91,22 @@ func (m *Memory) Merge(doc fixtures.Document) error {
 	return nil
 }
 
+// childSeen reports whether a task or note of c already has the id. A contact usually has a
+// handful of children: a scan costs less than a map per contact.
+func childSeen(c *contact, id string) bool {
+	for _, t := range c.tasks {
+		if t.ID == id {
+			return true
+		}
+	}
+	for _, n := range c.notes {
+		if n.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 type state struct {
 	locs       map[string]*location
 	order      []string
@@ -98,9 +114,15 @@ type state struct {
 }
 
 // buildState turns a document into a state, checking what the store relies on: ids present and
-// unique, children attached to the contact and location they sit under.
+// unique, children attached to the contact and location they sit under. The contacts' slices and
+// pointers are shared with the document, not copied: the store never writes into a stored contact
+// (a change stores a new one), and the document is the store's from now on (see Restore).
 func buildState(doc fixtures.Document) (*state, error) {
-	s := &state{locs: map[string]*location{}, contactLoc: map[string]string{}}
+	total := 0
+	for _, ld := range doc.Locations {
+		total += len(ld.Contacts)
+	}
+	s := &state{locs: map[string]*location{}, contactLoc: make(map[string]string, total)}
 	for li, ld := range doc.Locations {
 		at := fmt.Sprintf("locations[%d]", li)
 		if ld.ID == "" {
@@ -110,34 +132,63 @@ func buildState(doc fixtures.Document) (*state, error) {
 			return nil, fmt.Errorf("store: %s: location id %s is used twice", at, ld.ID)
 		}
 		l := newLocation(cloneLocationInfo(ld))
+		l.contacts = make(map[string]*contact, len(ld.Contacts))
+		l.byEmail = make(map[string][]*contact, len(ld.Contacts))
+		l.byPhone = make(map[string][]*contact, len(ld.Contacts))
+		l.byAdded = make([]*contact, 0, len(ld.Contacts))
 		s.locs[ld.ID] = l
 		s.order = append(s.order, ld.ID)
-		for ci, rec := range ld.Contacts {
-			cat := fmt.Sprintf("%s.contacts[%d]", at, ci)
+		for ci := range ld.Contacts {
+			rec := &ld.Contacts[ci]
+			cat := func() string { return fmt.Sprintf("%s.contacts[%d]", at, ci) } // for errors only
 			if rec.ID == "" {
-				return nil, fmt.Errorf("store: %s: id is empty", cat)
+				return nil, fmt.Errorf("store: %s: id is empty", cat())
 			}
 			if s.contactLoc[rec.ID] != "" {
-				return nil, fmt.Errorf("store: %s: contact id %s is used twice", cat, rec.ID)
+				return nil, fmt.Errorf("store: %s: contact id %s is used twice", cat(), rec.ID)
 			}
-			c := &contact{c: &Stored{Contact: cloneContact(rec.Contact)}, campaigns: slices.Clone(rec.Campaigns), workflows: slices.Clone(rec.Workflows)}
+			c := &contact{c: &Stored{Contact: rec.Contact}, campaigns: slices.Clone(rec.Campaigns), workflows: slices.Clone(rec.Workflows)}
 			c.c.LocationID = ld.ID
-			seen := map[string]bool{}
-			for ti, t := range rec.Tasks {
-				if t.ID == "" || seen[t.ID] {
-					return nil, fmt.Errorf("store: %s.tasks[%d]: id is empty or used twice", cat, ti)
-				}
-				seen[t.ID] = true
-				t.ContactID = rec.ID
-				c.tasks = append(c.tasks, &t)
+			// One array for a contact's tasks and one for its notes, instead of one allocation each.
+			var tasks []fixtures.Task
+			var notes []fixtures.Note
+			if len(rec.Tasks) > 0 {
+				c.tasks = make([]*fixtures.Task, 0, len(rec.Tasks))
+				tasks = slices.Clone(rec.Tasks)
 			}
-			for ni, n := range rec.Notes {
-				if n.ID == "" || seen[n.ID] {
-					return nil, fmt.Errorf("store: %s.notes[%d]: id is empty or used twice", cat, ni)
+			if len(rec.Notes) > 0 {
+				c.notes = make([]*fixtures.Note, 0, len(rec.Notes))
+				notes = slices.Clone(rec.Notes)
+			}
+			var seen map[string]bool // only for many children, where a scan would cost more
+			if len(rec.Tasks)+len(rec.Notes) > 16 {
+				seen = make(map[string]bool, len(rec.Tasks)+len(rec.Notes))
+			}
+			dup := func(id string) bool {
+				if seen == nil {
+					return childSeen(c, id)
 				}
-				seen[n.ID] = true
+				if seen[id] {
+					return true
+				}
+				seen[id] = true
+				return false
+			}
+			for ti := range tasks {
+				t := &tasks[ti]
+				if t.ID == "" || dup(t.ID) {
+					return nil, fmt.Errorf("store: %s.tasks[%d]: id is empty or used twice", cat(), ti)
+				}
+				t.ContactID = rec.ID
+				c.tasks = append(c.tasks, t)
+			}
+			for ni := range notes {
+				n := &notes[ni]
+				if n.ID == "" || dup(n.ID) {
+					return nil, fmt.Errorf("store: %s.notes[%d]: id is empty or used twice", cat(), ni)
+				}
 				n.ContactID = rec.ID
-				c.notes = append(c.notes, &n)
+				c.notes = append(c.notes, n)
 			}
 			l.insert(c)
 			s.contactLoc[rec.ID] = ld.ID
@@ -153,12 +204,12 @@ func buildState(doc fixtures.Document) (*state, error) {
 		}
 		seen := map[string]bool{}
 		for ai, a := range ld.Appointments {
-			aat := fmt.Sprintf("%s.appointments[%d]", at, ai)
+			aat := func() string { return fmt.Sprintf("%s.appointments[%d]", at, ai) } // for errors only
 			if a.ID == "" || seen[a.ID] {
-				return nil, fmt.Errorf("store: %s: id is empty or used twice", aat)
+				return nil, fmt.Errorf("store: %s: id is empty or used twice", aat())
 			}
 			if l.contacts[a.ContactID] == nil {
-				return nil, fmt.Errorf("store: %s: contact %s is not in location %s", aat, a.ContactID, ld.ID)
+				return nil, fmt.Errorf("store: %s: contact %s is not in location %s", aat(), a.ContactID, ld.ID)
 			}
 			seen[a.ID] = true
 			a.LocationID = ld.ID

@@ -59,9 +59,12 @@ type Store interface {
 
 	// Snapshot returns the whole state as a fixture document.
 	Snapshot() fixtures.Document
-	// Restore replaces the whole state with a document, atomically: on error nothing changed.
+	// Restore replaces the whole state with a document, atomically: on error nothing changed. The
+	// store may keep parts of the document (the memory store shares the contacts' slices): the
+	// caller must not modify it afterwards.
 	Restore(doc fixtures.Document) error
-	// Merge adds a document's locations and contents to the state, atomically.
+	// Merge adds a document's locations and contents to the state, atomically. As with Restore,
+	// the caller must not modify the document afterwards.
 	Merge(doc fixtures.Document) error
 	// Stats counts what is stored.
 	Stats() Stats
