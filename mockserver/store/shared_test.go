@@ -31,14 +31,20 @@ func TestSharedContactsNeverChange(t *testing.T) {
 	id := loc.Contacts[0].ID
 	biz := loc.Businesses[0].ID
 	writes := map[string]func() error{
-		"update":           func() error { _, err := m.UpdateContact(loc.ID, id, store.ContactInput{City: store.Of("Elsewhere")}); return err },
+		"update": func() error {
+			_, err := m.UpdateContact(loc.ID, id, store.ContactInput{City: store.Of("Elsewhere")})
+			return err
+		},
 		"add tags":         func() error { _, err := m.AddTags(loc.ID, id, []string{"new-tag"}); return err },
 		"remove tags":      func() error { _, err := m.RemoveTags(loc.ID, id, []string{"new-tag"}); return err },
 		"add followers":    func() error { _, _, err := m.AddFollowers(loc.ID, id, []string{"F1", "F2"}); return err },
 		"remove followers": func() error { _, _, err := m.RemoveFollowers(loc.ID, id, []string{"F1"}); return err },
 		"bulk tags":        func() error { _, err := m.BulkTags(loc.ID, []string{id}, []string{"bulk"}, false, false); return err },
 		"bulk business":    func() error { _, err := m.BulkBusiness(loc.ID, []string{id}, &biz); return err },
-		"upsert":           func() error { _, _, err := m.UpsertContact(loc.ID, store.ContactInput{Email: store.Of(loc.Contacts[0].Email), City: store.Of("Upserted")}, false); return err },
+		"upsert": func() error {
+			_, _, err := m.UpsertContact(loc.ID, store.ContactInput{Email: store.Of(loc.Contacts[0].Email), City: store.Of("Upserted")}, false)
+			return err
+		},
 	}
 	for name, write := range writes {
 		before, err := m.ContactShared(loc.ID, id)
