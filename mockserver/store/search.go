@@ -444,7 +444,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	if err != nil {
 		return SearchPage{}, err
 	}
-	match := func(c *fixtures.Contact) bool { return textMatch(c, query) && pred(c) }
+	match := func(c *contact) bool { return c.matches(query) && pred(&c.c.Contact) }
 	out := SearchPage{Contacts: []SearchHit{}}
 	if len(keys) == 0 || (len(keys) == 1 && keys[0].desc && keys[0].name == "dateAdded") {
 		// The stored order: dateAdded descending, ties newest insert first.
@@ -463,8 +463,9 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 			out.Total = len(l.byAdded)
 		}
 		for i := len(l.byAdded) - 1; i >= 0; i-- {
-			c := &l.byAdded[i].c.Contact
-			if filtered && !match(c) {
+			rec := l.byAdded[i]
+			c := &rec.c.Contact
+			if filtered && !match(rec) {
 				continue
 			}
 			out.Total++
@@ -489,7 +490,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 
 	matches := make([]*fixtures.Contact, 0, 64)
 	for _, c := range l.byAdded {
-		if match(&c.c.Contact) {
+		if match(c) {
 			matches = append(matches, &c.c.Contact)
 		}
 	}

@@ -99,6 +99,10 @@ func TestSharedReadsRace(t *testing.T) {
 					buf, _ = c.AppendJSON(buf[:0])
 					_ = len(c.Tags) + len(c.Followers)
 				}
+				if _, err := m.ListContactsShared(loc.ID, store.ListQuery{Limit: 5, Query: "e"}); err != nil {
+					t.Error(err)
+					return
+				}
 			}
 		}()
 	}
