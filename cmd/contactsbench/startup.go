@@ -82,7 +82,7 @@ func startupReport(ctx context.Context, o *options, stdout, stderr io.Writer) er
 		time.Sleep(time.Second)
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, runs, ms(times[0]), ms(times[len(times)/2]), ms(times[len(times)-1]),
 			mib(rssStart), mib(last.rss("VmRSS")), mib(last.rss("VmHWM")))
-		if n == o.contacts && n > fixtures.DefaultContacts {
+		if n == o.contacts && n > fixtures.DefaultContacts && o.pages {
 			large = last
 			large.doc = doc
 		} else {
