@@ -157,6 +157,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	started := time.Now()
+	if f.specFile == "" {
+		// Parsing the embedded document is most of a default start-up: let it overlap with
+		// making the initial state (mockserver.New waits for it).
+		go func() { _, _ = spec.Default() }()
+	}
 	logger, err := newLogger(f.logLevel, stderr)
 	if err != nil {
 		return err
