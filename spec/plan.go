@@ -1,9 +1,10 @@
 package spec
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strings"
 	"unicode/utf16"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -83,20 +84,32 @@ var planKeys = map[string]bool{
 	"minLength": true, "maxLength": true, "minimum": true, "maximum": true, "minItems": true, "maxItems": true,
 }
 
-// modelled reports whether the plans model every keyword of s, and its type is one of the six.
+// schemaField is a field of openapi3.Schema and the keyword it holds (its JSON name; "-" for the
+// fields that are no keyword of their own: Extensions, Origin, Always).
+type schemaField struct {
+	index   int
+	keyword string
+	goName  string
+}
+
+var schemaFields = func() []schemaField {
+	t := reflect.TypeFor[openapi3.Schema]()
+	out := make([]schemaField, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out = append(out, schemaField{index: i, keyword: name, goName: f.Name})
+	}
+	return out
+}()
+
+// modelled reports whether the plans model every keyword of s, and its type is one of the six. It
+// looks at every field of the schema, so a keyword kin-openapi adds later is refused until it is
+// modelled: any field that is set and is not one of planKeys (or is an extension, or the boolean
+// schema's Always) sends the schema to kin-openapi.
 func modelled(s *openapi3.Schema) bool {
-	data, err := s.MarshalJSON()
-	if err != nil {
+	if !keywordsModelled(s) {
 		return false
-	}
-	var keys map[string]json.RawMessage
-	if json.Unmarshal(data, &keys) != nil {
-		return false
-	}
-	for k := range keys {
-		if !planKeys[k] {
-			return false
-		}
 	}
 	if s.Type == nil || len(*s.Type) != 1 {
 		return false
@@ -115,6 +128,31 @@ func modelled(s *openapi3.Schema) bool {
 		}
 	}
 	return true
+}
+
+// keywordsModelled reports whether every keyword set in s is one of planKeys.
+func keywordsModelled(s *openapi3.Schema) bool {
+	v := reflect.ValueOf(s).Elem()
+	for _, f := range schemaFields {
+		if f.goName == "Origin" || emptyValue(v.Field(f.index)) {
+			continue
+		}
+		if f.keyword == "-" || f.keyword == "" || !planKeys[f.keyword] {
+			return false
+		}
+	}
+	return true
+}
+
+// emptyValue reports whether a field is unset, as omitempty judges it (structs: all zero).
+func emptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	}
+	return v.IsZero()
 }
 
 // compileScalar returns a check of a raw parameter value against a string, integer or number

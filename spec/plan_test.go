@@ -193,3 +193,88 @@ func FuzzBodyPlans(f *testing.F) {
 		}
 	})
 }
+
+// modelledByJSON is the reference for modelled: the schema's keywords as kin-openapi writes them.
+func modelledByJSON(s *openapi3.Schema) bool {
+	data, err := s.MarshalJSON()
+	if err != nil {
+		return false
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(data, &keys) != nil {
+		return false
+	}
+	for k := range keys {
+		if !planKeys[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestModelledMatchesKeywords: reading the schema's fields finds exactly the keywords kin-openapi
+// writes for it, over every schema of the document and schemas with one keyword of each kind set.
+func TestModelledMatchesKeywords(t *testing.T) {
+	s := MustDefault()
+	var all []*openapi3.Schema
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(*openapi3.Schema)
+	walk = func(x *openapi3.Schema) {
+		if x == nil || seen[x] {
+			return
+		}
+		seen[x] = true
+		all = append(all, x)
+		for _, r := range x.Properties {
+			walk(r.Value)
+		}
+		if x.Items != nil {
+			walk(x.Items.Value)
+		}
+		for _, list := range []openapi3.SchemaRefs{x.OneOf, x.AnyOf, x.AllOf} {
+			for _, r := range list {
+				walk(r.Value)
+			}
+		}
+		if x.AdditionalProperties.Schema != nil {
+			walk(x.AdditionalProperties.Schema.Value)
+		}
+	}
+	for _, r := range s.Doc.Components.Schemas {
+		walk(r.Value)
+	}
+	for _, op := range s.Operations {
+		for _, pp := range op.params {
+			if pp.p.Schema != nil {
+				walk(pp.p.Schema.Value)
+			}
+		}
+	}
+	one := func(f func(*openapi3.Schema)) *openapi3.Schema {
+		x := openapi3.NewStringSchema()
+		f(x)
+		return x
+	}
+	max := uint64(3)
+	all = append(all,
+		one(func(x *openapi3.Schema) { x.Format = "email" }),
+		one(func(x *openapi3.Schema) { x.Pattern = "^a" }),
+		one(func(x *openapi3.Schema) { x.ReadOnly = true }),
+		one(func(x *openapi3.Schema) { x.Deprecated = true }),
+		one(func(x *openapi3.Schema) { x.UniqueItems = true }),
+		one(func(x *openapi3.Schema) { x.Extensions = map[string]any{"x-a": 1} }),
+		one(func(x *openapi3.Schema) { x.MaxProps = &max }),
+		one(func(x *openapi3.Schema) { x.Const = "a" }),
+		one(func(x *openapi3.Schema) { x.Not = openapi3.NewSchemaRef("", openapi3.NewStringSchema()) }),
+		one(func(x *openapi3.Schema) { x.MaxLength = &max; x.Description = "d"; x.Example = "e"; x.Nullable = true }),
+		one(func(x *openapi3.Schema) { x.Extensions = map[string]any{} }),
+	)
+	for i, x := range all {
+		if got, want := keywordsModelled(x), modelledByJSON(x); got != want {
+			t.Errorf("schema %d (%q): keywordsModelled %v, by its written keywords %v", i, x.Title+x.Description, got, want)
+		}
+	}
+	if len(all) < 50 {
+		t.Fatalf("only %d schemas walked", len(all))
+	}
+}
