@@ -170,24 +170,6 @@ func (appendError) Error() string {
 
 var errNotAppendable error = appendError{}
 
-func appendContacts(dst []byte, list []fixtures.Contact) ([]byte, error) {
-	if list == nil {
-		return append(dst, "null"...), nil
-	}
-	orig := len(dst)
-	dst = append(dst, '[')
-	for i := range list {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		var err error
-		if dst, err = list[i].AppendJSON(dst); err != nil {
-			return dst[:orig], err
-		}
-	}
-	return append(dst, ']'), nil
-}
-
 func appendStringPtr(dst []byte, s *string) []byte {
 	if s == nil {
 		return append(dst, "null"...)
