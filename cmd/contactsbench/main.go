@@ -57,6 +57,7 @@ type options struct {
 	startup          bool
 	startupRuns      int
 	pages            bool
+	pageDuration     time.Duration
 	binary           string
 	cpuProfile       string
 	memProfile       string
@@ -101,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.only, "workloads", "get,list20,create,429,mix", "comma-separated `LIST` of throughput workloads to run (empty: none)")
 	fs.BoolVar(&o.startup, "startup", true, "measure start-up time and memory of the real binary")
 	fs.BoolVar(&o.pages, "pages", true, "measure list and search page latency with --contacts contacts (part of --startup)")
+	fs.DurationVar(&o.pageDuration, "page-duration", time.Second, "measured `DURATION` of each page-latency run")
 	fs.IntVar(&o.startupRuns, "startup-runs", 5, "`N` start-ups measured per data size (the 100,000-contact one runs at most 3)")
 	fs.StringVar(&o.binary, "binary", "", "contactsmock binary to start (`PATH`); by default it is go build-ed from this module into a temporary directory")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the throughput workloads to `FILE`; the baseline is then skipped so that the profile holds the mock only")

@@ -281,7 +281,7 @@ func pageLatency(ctx context.Context, o *options, c *child, stdout io.Writer) er
 		{"search filter tag", post("/contacts/search", `{"locationId":"`+loc+`","pageLimit":20,"filters":[{"field":"tags","operator":"eq","value":"`+tag+`"}]}`)},
 		{"search sort firstName", post("/contacts/search", `{"locationId":"`+loc+`","pageLimit":20,"sort":[{"field":"firstName","direction":"asc"}]}`)},
 	}
-	fmt.Fprintf(stdout, "Pages with %d contacts in one location (the real binary; %s per run)\n", len(contacts), o.duration)
+	fmt.Fprintf(stdout, "Pages with %d contacts in one location (the real binary; %s per run)\n", len(contacts), o.pageDuration)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "request\t1 conn req/s\tp50\tp99\t%d conns req/s\tp50\tp99\terrors\t\n", o.conns)
 	for _, tc := range cases {
@@ -293,11 +293,11 @@ func pageLatency(ctx context.Context, o *options, c *child, stdout io.Writer) er
 		if err != nil || st != 200 {
 			return fmt.Errorf("%s: %d %v %.300s", tc.name, st, err, body)
 		}
-		one, err := drive(c.t, tc.g, status(200), 1, o.warmup, o.duration)
+		one, err := drive(c.t, tc.g, status(200), 1, o.warmup, o.pageDuration)
 		if err != nil {
 			return err
 		}
-		many, err := drive(c.t, tc.g, status(200), o.conns, o.warmup, o.duration)
+		many, err := drive(c.t, tc.g, status(200), o.conns, o.warmup, o.pageDuration)
 		if err != nil {
 			return err
 		}
