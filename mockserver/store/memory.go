@@ -48,6 +48,14 @@ type location struct {
 	// deleted remembers deleted contact ids (bulk tagging reports "contact is deleted").
 	deleted map[string]struct{}
 
+	// The haystacks of free-text queries are made for the whole location by its first query, in
+	// one string laid out in byAdded order (a scan of 100,000 contacts then reads memory in
+	// order), under hayMu while queries hold only the store's read lock. hayReady says they are
+	// there; once it is, writes (which hold the write lock: no query runs) keep each changed
+	// contact's haystack in step.
+	hayMu    sync.Mutex
+	hayReady atomic.Bool
+
 	appointments []*fixtures.Appointment
 	businesses   []*fixtures.Business
 	businessByID map[string]*fixtures.Business
@@ -63,9 +71,9 @@ type contact struct {
 	campaigns []string
 	workflows []fixtures.Workflow
 	// hay is what a free-text query searches, lower-cased: full name, email, phone and company,
-	// NUL-separated (see matches). It is made by the first query that needs it (queries hold only
-	// the read lock, hence the atomic) and dropped by index when c changes (under the write lock).
-	hay atomic.Pointer[string]
+	// NUL-separated (see matches). Until the location's first text query it is empty: see
+	// location.ensureHay.
+	hay string
 }
 
 // NewMemory returns an empty store. now is the clock (the mock's injectable one); sink, if not nil,
@@ -182,7 +190,10 @@ func (l *location) remove(c *contact) {
 }
 
 func (l *location) index(c *contact) {
-	c.hay.Store(nil)
+	c.hay = ""
+	if l.hayReady.Load() {
+		c.hay = haystack(&c.c.Contact)
+	}
 	if e := strings.ToLower(c.c.Email); e != "" {
 		l.byEmail[e] = append(l.byEmail[e], c)
 	}
@@ -701,23 +712,48 @@ func haystack(c *fixtures.Contact) string {
 	return b.String()
 }
 
+// ensureHay makes the haystacks of every contact of the location, once (see hayMu). The caller
+// holds the store's lock, read or write.
+func (l *location) ensureHay() {
+	if l.hayReady.Load() {
+		return
+	}
+	l.hayMu.Lock()
+	defer l.hayMu.Unlock()
+	if l.hayReady.Load() {
+		return
+	}
+	hays := make([]string, len(l.byAdded))
+	total := 0
+	for i, c := range l.byAdded {
+		hays[i] = haystack(&c.c.Contact)
+		total += len(hays[i])
+	}
+	buf := make([]byte, 0, total)
+	for _, h := range hays {
+		buf = append(buf, h...)
+	}
+	all := string(buf)
+	off := 0
+	for i, c := range l.byAdded {
+		c.hay = all[off : off+len(hays[i])]
+		off += len(hays[i])
+	}
+	l.hayReady.Store(true)
+}
+
 // matches is textMatch(c, q) with one search of the contact's haystack instead of four (and no
 // lower-casing of the company per contact): a query without NUL matches the joined fields exactly
-// where it matches one of them, since a match cannot cross a separator.
-func (c *contact) matches(q string) bool {
+// where it matches one of them, since a match cannot cross a separator. c is a contact of l.
+func (l *location) matches(c *contact, q string) bool {
 	if q == "" {
 		return true
 	}
 	if strings.IndexByte(q, 0) >= 0 {
 		return textMatch(&c.c.Contact, q)
 	}
-	hay := c.hay.Load()
-	if hay == nil {
-		h := haystack(&c.c.Contact) // two readers may both make it: the same string
-		hay = &h
-		c.hay.Store(hay)
-	}
-	return strings.Contains(*hay, q)
+	l.ensureHay()
+	return strings.Contains(c.hay, q)
 }
 
 // textMatch reports whether a free-text query matches a contact (name, email, phone, company).
@@ -781,7 +817,7 @@ func (m *Memory) ListContactsShared(loc string, q ListQuery) (SharedPage, error)
 	}
 	for i := len(l.byAdded) - 1; i >= 0; i-- {
 		c := l.byAdded[i]
-		if !c.matches(query) {
+		if !l.matches(c, query) {
 			continue
 		}
 		page.Total++
@@ -830,7 +866,7 @@ func (m *Memory) ContactsByBusiness(loc, businessID, query string, skip, limit i
 	count := 0
 	for i := len(l.byAdded) - 1; i >= 0; i-- {
 		c := l.byAdded[i]
-		if c.c.BusinessID != businessID || !c.matches(query) {
+		if c.c.BusinessID != businessID || !l.matches(c, query) {
 			continue
 		}
 		if count >= skip && len(out) < limit {

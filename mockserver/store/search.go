@@ -444,7 +444,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	if err != nil {
 		return SearchPage{}, err
 	}
-	match := func(c *contact) bool { return c.matches(query) && pred(&c.c.Contact) }
+	match := func(c *contact) bool { return l.matches(c, query) && pred(&c.c.Contact) }
 	out := SearchPage{Contacts: []SearchHit{}}
 	if len(keys) == 0 || (len(keys) == 1 && keys[0].desc && keys[0].name == "dateAdded") {
 		// The stored order: dateAdded descending, ties newest insert first.

@@ -19,11 +19,13 @@ func TestMatchesIsTextMatch(t *testing.T) {
 	if err := m.Restore(doc); err != nil {
 		t.Fatal(err)
 	}
-	odd := &Stored{Contact: fixtures.Contact{FullNameLowerCase: "a\x00b c", EmailLowerCase: "x@y.z", Phone: "+1555", CompanyName: "ÄCME Ltd"}}
-	contacts := []*contact{{c: odd}}
-	for _, l := range m.locs {
-		contacts = append(contacts, l.byAdded...)
+	odd := &Stored{Contact: fixtures.Contact{ID: "OddAAAAAAAAAAAAAAAAA", FullNameLowerCase: "a\x00b c", EmailLowerCase: "x@y.z", Phone: "+1555", CompanyName: "ÄCME Ltd"}}
+	var l *location
+	for _, x := range m.locs {
+		l = x
 	}
+	l.insert(&contact{c: odd})
+	contacts := l.byAdded
 	queries := []string{"", "a", "b c", "a\x00b", "\x00", "x@", "@y", "z+1", ".z\x00+1", "555", "äcme", "acme ltd", "ltd", "zzz", "gmail", "+44", "e"}
 	for _, c := range contacts[1:4] {
 		queries = append(queries, c.c.FullNameLowerCase, c.c.EmailLowerCase[:3], c.c.Phone[2:6], strings.ToLower(c.c.CompanyName),
@@ -32,7 +34,7 @@ func TestMatchesIsTextMatch(t *testing.T) {
 	for round := range 2 { // the haystack made, then kept
 		for _, c := range contacts {
 			for _, q := range queries {
-				if got, want := c.matches(q), textMatch(&c.c.Contact, q); got != want {
+				if got, want := l.matches(c, q), textMatch(&c.c.Contact, q); got != want {
 					t.Errorf("round %d, %s %q: matches %v, textMatch %v", round, c.c.ID, q, got, want)
 				}
 			}
