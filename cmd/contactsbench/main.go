@@ -31,8 +31,9 @@ Measures the contacts mock on this machine and prints one report:
  1. Throughput. The mock (mockserver.New with data from fixtures.Generate, behind a real net/http
     server on 127.0.0.1, journal on, rate limits counting but set too high to trip) and a bare
     net/http handler serving a fixed body of the same size as each workload's response run in this
-    process. Each workload drives both with --conns keep-alive connections, in --rounds rounds that
-    alternate which goes first, so both see the same machine load; the ratio is per round.
+    process. Each workload drives both with --conns keep-alive connections, in --rounds short
+    rounds that alternate which goes first, so both see the same machine load; the ratio is per
+    round, and the table shows medians over the rounds.
     Workloads: get (GET /contacts/{id}), list20 (GET /contacts/?locationId=..&limit=20), create
     (POST /contacts/), 429 (GET on a mock whose burst is spent: how fast refusals are answered), mix
     (40% creates, 20% updates, 10% tag adds, 10% notes, 20% reads).
@@ -78,7 +79,7 @@ func main() {
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	def := 2 * time.Second
+	def := time.Second
 	if v := os.Getenv("BENCH_TIME"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -94,9 +95,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("contactsbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.DurationVar(&o.duration, "duration", def, "measured `DURATION` of each run of a workload against one target (default from BENCH_TIME)")
-	fs.DurationVar(&o.warmup, "warmup", 300*time.Millisecond, "unmeasured `DURATION` before each run")
+	fs.DurationVar(&o.warmup, "warmup", 200*time.Millisecond, "unmeasured `DURATION` before each run")
 	fs.IntVar(&o.conns, "conns", 32, "`N` concurrent keep-alive connections")
-	fs.IntVar(&o.rounds, "rounds", 3, "`N` rounds per workload, mock and baseline interleaved")
+	fs.IntVar(&o.rounds, "rounds", 7, "`N` rounds per workload, mock and baseline interleaved (short rounds, many of them: both sides see the same machine)")
 	fs.Int64Var(&o.seed, "seed", 42, "seed of the generated data (`N`)")
 	fs.IntVar(&o.contacts, "contacts", 100000, "`N` contacts in one location for the large start-up, memory and page-latency runs (0 skips them)")
 	fs.StringVar(&o.only, "workloads", "get,list20,create,429,mix", "comma-separated `LIST` of throughput workloads to run (empty: none)")
@@ -207,6 +208,7 @@ func throughput(ctx context.Context, o *options, stdout io.Writer) error {
 	}
 
 	fmt.Fprintf(stdout, "Throughput: default data (%d contacts, seed %d), journal on, auth + scope + location checks, rate-limit accounting, request validation\n", len(main.contacts), o.seed)
+	fmt.Fprintf(stdout, "(each figure is the median over %d rounds; the ratio is mock/baseline within a round, its range over the rounds)\n", o.rounds)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\tbody B\tmock req/s\tbase req/s\tratio\tratio range\tmock p50\tmock p99\tbase p50\tbase p99\terrors\t")
 	for _, w := range wls {
@@ -298,9 +300,11 @@ func merged(rounds []roundResult, pick func(roundResult) *result) *result {
 	return out
 }
 
+// printRow prints a workload's line. Every figure is the median over the rounds (the ratio is
+// per round): on a shared machine a round can stall, and a median keeps one bad round from
+// speaking for the whole run. The range shows the ratio's spread.
 func printRow(tw io.Writer, w *workload, fr *fixedResponse, rounds []roundResult) {
 	m := merged(rounds, func(rr roundResult) *result { return rr.mock })
-	b := merged(rounds, func(rr roundResult) *result { return rr.base })
 	errs := strconv.FormatInt(m.errors, 10)
 	if m.errors > 0 {
 		errs += " (" + m.firstErr + ")"
@@ -309,8 +313,25 @@ func printRow(tw io.Writer, w *workload, fr *fixedResponse, rounds []roundResult
 	if n429 := m.statuses[429]; n429 > 0 && m.requests > 0 {
 		name += fmt.Sprintf(" (%.1f%% 429)", 100*float64(n429)/float64(m.requests))
 	}
-	if b == nil {
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t-\t-\t-\t%s\t%s\t-\t-\t%s\t\n", name, len(fr.body), m.rps(), ms(m.percentile(50)), ms(m.percentile(99)), errs)
+	per := func(pick func(roundResult) *result, f func(*result) float64) float64 {
+		vals := make([]float64, 0, len(rounds))
+		for _, rr := range rounds {
+			if r := pick(rr); r != nil {
+				vals = append(vals, f(r))
+			}
+		}
+		return median(vals)
+	}
+	mock := func(rr roundResult) *result { return rr.mock }
+	base := func(rr roundResult) *result { return rr.base }
+	rps := func(r *result) float64 { return r.rps() }
+	p := func(q float64) func(*result) float64 {
+		return func(r *result) float64 { return float64(r.percentile(q)) }
+	}
+	msf := func(f float64) string { return ms(time.Duration(f)) }
+	if rounds[0].base == nil {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t-\t-\t-\t%s\t%s\t-\t-\t%s\t\n", name, len(fr.body), per(mock, rps),
+			msf(per(mock, p(50))), msf(per(mock, p(99))), errs)
 		return
 	}
 	ratios := make([]float64, len(rounds))
@@ -318,13 +339,23 @@ func printRow(tw io.Writer, w *workload, fr *fixedResponse, rounds []roundResult
 		ratios[i] = rr.mock.rps() / rr.base.rps()
 	}
 	slices.Sort(ratios)
-	median := ratios[len(ratios)/2]
-	if len(ratios)%2 == 0 {
-		median = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+	fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f–%.2f\t%s\t%s\t%s\t%s\t%s\t\n", name, len(fr.body), per(mock, rps), per(base, rps),
+		median(ratios), ratios[0], ratios[len(ratios)-1],
+		msf(per(mock, p(50))), msf(per(mock, p(99))), msf(per(base, p(50))), msf(per(base, p(99))), errs)
+}
+
+// median of a list (the mean of the middle two for an even count).
+func median(vals []float64) float64 {
+	if len(vals) == 0 {
+		return 0
 	}
-	fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f–%.2f\t%s\t%s\t%s\t%s\t%s\t\n", name, len(fr.body), m.rps(), b.rps(),
-		median, ratios[0], ratios[len(ratios)-1],
-		ms(m.percentile(50)), ms(m.percentile(99)), ms(b.percentile(50)), ms(b.percentile(99)), errs)
+	vals = slices.Clone(vals)
+	slices.Sort(vals)
+	n := len(vals)
+	if n%2 == 0 {
+		return (vals[n/2-1] + vals[n/2]) / 2
+	}
+	return vals[n/2]
 }
 
 func ms(d time.Duration) string {
