@@ -52,9 +52,13 @@ var operationHandlers = map[string]handlerFunc{
 	"get-location-access-token":          getLocationAccessToken,
 }
 
-// decode reads the (validated) JSON body into v; an empty body leaves v as is.
+// decode reads the (validated) JSON body into v; an empty body leaves v as is. A body decoded
+// already is read from its decoded value when that gives the same (see fillFromDecoded).
 func (c *call) decode(v any) error {
 	if len(c.body) == 0 {
+		return nil
+	}
+	if m, ok := c.decoded.(map[string]any); ok && c.haveDecoded && fillFromDecoded(m, c.body, v) {
 		return nil
 	}
 	if err := json.Unmarshal(c.body, v); err != nil {

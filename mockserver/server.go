@@ -357,6 +357,13 @@ func (s *Server) run(c *call) response {
 	if err := s.readBody(c); err != nil {
 		return errorResponse(toAPIError(err))
 	}
+	if !c.haveDecoded && op.HasBody && op.BodyContentType == "application/json" && len(c.body) > 0 {
+		// Decoded here rather than inside validation, so that the handler can use it too.
+		var v any
+		if json.Unmarshal(c.body, &v) == nil {
+			c.decoded, c.haveDecoded = v, true
+		}
+	}
 	var verr error
 	if c.haveDecoded {
 		verr = op.ValidateRequestDecoded(r.Context(), r, c.params, c.body, c.decoded)

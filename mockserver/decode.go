@@ -1,0 +1,202 @@
+package mockserver
+
+import (
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/contactsmock/contactsmock/mockserver/store"
+)
+
+// Handlers decode a validated body into their input struct with encoding/json, a second pass over
+// bytes that were decoded once already (into the generic value validation checks). For inputs made
+// of store.Opt strings, booleans and string lists (contact and note inputs with their usual
+// fields), fillFromDecoded builds the struct from that value instead, when it can be sure
+// encoding/json would build the same: every key names a field exactly (or no field at all, even
+// case-insensitively), no field is of another type, the body has no repeated key (encoding/json
+// would decode every occurrence, and fail on a bad early one the generic value no longer shows).
+// Anything else returns false and the caller decodes the bytes as before.
+// TestFillFromDecodedMatchesUnmarshal and FuzzFillFromDecoded check it against json.Unmarshal.
+
+type optKind int
+
+const (
+	optOther optKind = iota // a field fillFromDecoded does not fill
+	optString
+	optBool
+	optStrings
+)
+
+type inputField struct {
+	index int
+	kind  optKind
+}
+
+// inputPlan is how fillFromDecoded fills one struct type.
+type inputPlan struct {
+	fields map[string]inputField // by exact JSON name
+	lower  map[string]bool       // every JSON name, lower-cased
+	ok     bool                  // the type is a plain struct of fields with JSON names
+}
+
+var inputPlans sync.Map // reflect.Type -> *inputPlan
+
+var (
+	optStringType  = reflect.TypeFor[store.Opt[string]]()
+	optBoolType    = reflect.TypeFor[store.Opt[bool]]()
+	optStringsType = reflect.TypeFor[store.Opt[[]string]]()
+)
+
+func planFor(t reflect.Type) *inputPlan {
+	if p, ok := inputPlans.Load(t); ok {
+		return p.(*inputPlan)
+	}
+	p := &inputPlan{fields: map[string]inputField{}, lower: map[string]bool{}, ok: t.Kind() == reflect.Struct}
+	for i := 0; p.ok && i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous || !f.IsExported() || name == "" || name == "-" {
+			p.ok = false // embedded or untagged fields: matched by rules not copied here
+			break
+		}
+		kind := optOther
+		switch f.Type {
+		case optStringType:
+			kind = optString
+		case optBoolType:
+			kind = optBool
+		case optStringsType:
+			kind = optStrings
+		}
+		p.fields[name] = inputField{index: i, kind: kind}
+		p.lower[strings.ToLower(name)] = true
+	}
+	inputPlans.Store(t, p)
+	return p
+}
+
+// fillFromDecoded fills *dst (a pointer to an input struct) from the decoded body m, or returns
+// false having changed nothing.
+func fillFromDecoded(m map[string]any, body []byte, dst any) bool {
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return false
+	}
+	p := planFor(rv.Elem().Type())
+	if !p.ok {
+		return false
+	}
+	for k := range m {
+		f, exact := p.fields[k]
+		switch {
+		case exact && f.kind == optOther:
+			return false
+		case exact:
+		case !isASCII(k) || p.lower[strings.ToLower(k)]:
+			return false // encoding/json would match it to a field case-insensitively
+		}
+	}
+	if n, ok := topLevelKeys(body); !ok || n != len(m) {
+		return false
+	}
+	// Filled on a copy, so that a value of the wrong type leaves *dst as it was; fields the body
+	// does not name keep their values, as with encoding/json.
+	out := reflect.New(rv.Elem().Type()).Elem()
+	out.Set(rv.Elem())
+	for k, v := range m {
+		f, exact := p.fields[k]
+		if !exact {
+			continue // no field: encoding/json ignores it
+		}
+		fv := out.Field(f.index)
+		switch f.kind {
+		case optString:
+			o := store.Opt[string]{Set: true}
+			if v == nil {
+				o.Null = true
+			} else if s, ok := v.(string); ok {
+				o.V = s
+			} else {
+				return false
+			}
+			fv.Set(reflect.ValueOf(o))
+		case optBool:
+			o := store.Opt[bool]{Set: true}
+			if v == nil {
+				o.Null = true
+			} else if b, ok := v.(bool); ok {
+				o.V = b
+			} else {
+				return false
+			}
+			fv.Set(reflect.ValueOf(o))
+		case optStrings:
+			o := store.Opt[[]string]{Set: true}
+			if v == nil {
+				o.Null = true
+			} else if list, ok := v.([]any); ok {
+				o.V = make([]string, len(list))
+				for i, e := range list {
+					s, ok := e.(string)
+					if !ok {
+						return false
+					}
+					o.V[i] = s
+				}
+			} else {
+				return false
+			}
+			fv.Set(reflect.ValueOf(o))
+		}
+	}
+	rv.Elem().Set(out)
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// topLevelKeys counts the members of the JSON object body (valid JSON: it was decoded), and
+// reports false when it is not an object.
+func topLevelKeys(body []byte) (int, bool) {
+	depth, n := 0, 0
+	inString, escaped, sawObject := false, false, false
+	for _, b := range body {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+			continue
+		}
+		switch b {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth == 0 {
+				if b != '{' {
+					return 0, false
+				}
+				sawObject = true
+			}
+			depth++
+		case '}', ']':
+			depth--
+		case ':':
+			if depth == 1 {
+				n++
+			}
+		}
+	}
+	return n, sawObject
+}

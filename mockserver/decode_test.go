@@ -1,0 +1,77 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/contactsmock/contactsmock/mockserver/store"
+)
+
+var fillCases = []string{
+	`{}`, `{"firstName":"A","lastName":null,"email":"a@b.c","tags":["x","y"],"dnd":true,"locationId":"L"}`,
+	`{"tags":[]}`, `{"tags":null}`, `{"firstName":"A","firstName":"B"}`, `{"firstName":5,"firstName":"B"}`,
+	`{"FIRSTNAME":"A"}`, `{"firstname":"A"}`, `{"unknown":{"a":[1,2]},"city":"C"}`, `{"dateOfBirth":"1990-01-01"}`,
+	`{"customFields":[{"id":"x","field_value":"y"}]}`, `{"dnd":"yes"}`, `{"tags":["a",1]}`, `{"tags":["a",null]}`,
+	`{"name":"\u00e9\ud83d\ude00 \"q\""}`, `{"ﬁrstName":"ligature"}`, `{"city":"x","city2":"y"}`, `[1]`, `"s"`, `null`,
+	`{"a":"}{\"firstName\":1","city":"C"}`, `{"body":"note","pinned":true,"userId":null}`,
+}
+
+func checkFill[T any](t *testing.T, body string) {
+	t.Helper()
+	var m any
+	if json.Unmarshal([]byte(body), &m) != nil {
+		return
+	}
+	mm, ok := m.(map[string]any)
+	if !ok {
+		return
+	}
+	var got T
+	if !fillFromDecoded(mm, []byte(body), &got) {
+		return
+	}
+	var want T
+	if err := json.Unmarshal([]byte(body), &want); err != nil {
+		t.Fatalf("%T %s: filled, but json.Unmarshal fails: %v", got, body, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%T %s:\nfilled    %+v\nunmarshal %+v", got, body, got, want)
+	}
+}
+
+// TestFillFromDecodedMatchesUnmarshal: whenever fillFromDecoded fills an input, it fills what
+// json.Unmarshal decodes; repeated keys, keys matching case-insensitively and fields of other
+// types are left to json.Unmarshal.
+func TestFillFromDecodedMatchesUnmarshal(t *testing.T) {
+	filled := 0
+	for _, body := range fillCases {
+		checkFill[store.ContactInput](t, body)
+		checkFill[store.NoteInput](t, body)
+		var m map[string]any
+		if json.Unmarshal([]byte(body), &m) == nil && fillFromDecoded(m, []byte(body), new(store.ContactInput)) {
+			filled++
+		}
+	}
+	if filled < 6 {
+		t.Errorf("only %d bodies filled: the fast path is not in use", filled)
+	}
+	for _, body := range []string{`{"firstName":"A","firstName":"B"}`, `{"FIRSTNAME":"A"}`, `{"dateOfBirth":"1990-01-01"}`, `{"ﬁrstName":"x"}`} {
+		var m map[string]any
+		_ = json.Unmarshal([]byte(body), &m)
+		if fillFromDecoded(m, []byte(body), new(store.ContactInput)) {
+			t.Errorf("%s was filled; it must go to json.Unmarshal", body)
+		}
+	}
+}
+
+func FuzzFillFromDecoded(f *testing.F) {
+	for _, b := range fillCases {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkFill[store.ContactInput](t, string(body))
+		checkFill[store.NoteInput](t, string(body))
+		checkFill[store.TaskInput](t, string(body))
+	})
+}
