@@ -1455,10 +1455,12 @@ func (s *Stored) AppendJSON(dst []byte) ([]byte, error) {
 	if b := s.encoded.Load(); b != nil {
 		return append(dst, *b...), nil
 	}
-	b, err := s.Contact.AppendJSON(nil)
+	start := len(dst)
+	dst, err := s.Contact.AppendJSON(dst)
 	if err != nil {
 		return dst, err
 	}
+	b := slices.Clone(dst[start:])
 	s.encoded.Store(&b)
-	return append(dst, b...), nil
+	return dst, nil
 }
