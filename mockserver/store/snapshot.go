@@ -138,6 +138,12 @@ func buildState(doc fixtures.Document) (*state, error) {
 		l.byAdded = make([]*contact, 0, len(ld.Contacts))
 		s.locs[ld.ID] = l
 		s.order = append(s.order, ld.ID)
+		// The location's contacts and their stored values in two arrays, in document order (the
+		// list order): one allocation each instead of two per contact, and scans that read memory
+		// in order. A contact replaced later keeps its array alive, which holds no more than the
+		// state at start did.
+		records := make([]contact, len(ld.Contacts))
+		stored := make([]Stored, len(ld.Contacts))
 		for ci := range ld.Contacts {
 			rec := &ld.Contacts[ci]
 			cat := func() string { return fmt.Sprintf("%s.contacts[%d]", at, ci) } // for errors only
@@ -147,7 +153,9 @@ func buildState(doc fixtures.Document) (*state, error) {
 			if s.contactLoc[rec.ID] != "" {
 				return nil, fmt.Errorf("store: %s: contact id %s is used twice", cat(), rec.ID)
 			}
-			c := &contact{c: &Stored{Contact: rec.Contact}, campaigns: slices.Clone(rec.Campaigns), workflows: slices.Clone(rec.Workflows)}
+			stored[ci].Contact = rec.Contact
+			c := &records[ci]
+			c.c, c.campaigns, c.workflows = &stored[ci], slices.Clone(rec.Campaigns), slices.Clone(rec.Workflows)
 			c.c.LocationID = ld.ID
 			// One array for a contact's tasks and one for its notes, instead of one allocation each.
 			var tasks []fixtures.Task
