@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -23,8 +26,9 @@ import (
 // hand-written list of fields), sends each to the mock and checks the answer: the status the live
 // API gives for that kind of mistake, in the live error shape, with the state untouched.
 
-// hugeLen is the length of the "huge" strings: far beyond any field, well under the body cap.
-const hugeLen = 64 << 10
+// hugeLen is the length of the "huge" strings: far beyond any field, well under the body cap
+// (with -invalid.all, hugeLen becomes 200 KiB).
+var hugeLen = 16 << 10
 
 // invalidMaxBody is the body cap of the mock under test (the oversized bodies go just beyond it).
 const invalidMaxBody = 256 << 10
@@ -255,7 +259,7 @@ func (g *generator) queryParam(p *openapi3.Parameter, s *openapi3.Schema) {
 	if s.MaxLength != nil {
 		with("query", "maxLength+1", strings.Repeat("q", int(*s.MaxLength)+1), false)
 	} else if s.Type.Is("string") {
-		with("huge (allowed)", "query "+p.Name, strings.Repeat("q", hugeLen), false)
+		with("huge (allowed)", "huge", strings.Repeat("q", hugeLen), false)
 	}
 }
 
@@ -390,17 +394,29 @@ func mutateObject(s *openapi3.Schema, base map[string]any, at string, depth int)
 	return out
 }
 
+// wrongTypes are values of every JSON type; those a schema accepts are dropped (see refused).
+var wrongTypes = []struct {
+	what  string
+	value any
+}{
+	{"a string", "x"}, {"an integer", 12345}, {"a fraction", 1.5}, {"a boolean", true},
+	{"an object", map[string]any{}}, {"an array", []any{}},
+}
+
+// invalidAll sends every wrong type to every place; by default each place gets two of them, in
+// turn, so that the run stays bounded while every type still reaches every kind of place.
+var invalidAll = flag.Bool("invalid.all", false, "TestInvalidRequestsFromDocument: send every wrong JSON type to every place of every body")
+
 // mutateValue returns invalid replacements for a value of schema s.
 func mutateValue(s *openapi3.Schema, at string, depth int) []mutation {
 	var out []mutation
 	add := func(kind, what string, v any) { out = append(out, mutation{kind: kind, what: what, at: at, value: v}) }
-	// Values of every JSON type; those the schema accepts are dropped later.
-	add("wrong type", "a string", "x")
-	add("wrong type", "an integer", 12345)
-	add("wrong type", "a fraction", 1.5)
-	add("wrong type", "a boolean", true)
-	add("wrong type", "an object", map[string]any{})
-	add("wrong type", "an array", []any{})
+	turn := len(at) // a cheap, stable spread over the places
+	for i, wt := range wrongTypes {
+		if *invalidAll || (i+turn)%3 == 0 {
+			add("wrong type", wt.what, wt.value)
+		}
+	}
 	if !s.Nullable {
 		add("null", "null", nil)
 	}
@@ -569,56 +585,83 @@ func (h *harness) send(c invalidCase, token string) (result, error) {
 }
 
 // TestInvalidRequestsFromDocument sends every invalid request the generator derives, for every
-// operation, and logs how many it tried per operation.
+// operation, and logs how many it tried. Operations are shared out among a few workers, each with
+// its own mock, that run in parallel.
 func TestInvalidRequestsFromDocument(t *testing.T) {
-	h, tokens := invalidHarness(t)
-	sp := h.srv.Spec()
-	counts := map[string]map[string]int{}
-	rejected := 0
-	total := 0
+	if *invalidAll {
+		hugeLen = 200 << 10
+	}
+	sp := spec.MustDefault()
 	for _, op := range sp.Operations {
 		if _, ok := happyCases[op.ID]; !ok && !op.Public() && op.UserType == UserTypeLocation {
 			t.Fatalf("no happy case for %s", op.ID)
 		}
-		g := newGenerator(op)
-		cases := g.generate()
-		rejected += g.rejected
-		if len(cases) == 0 {
-			t.Errorf("%s: the generator derived no invalid request", op.ID)
-		}
-		counts[op.ID] = map[string]int{}
-		for _, c := range cases {
-			counts[op.ID][c.kind]++
-			total++
-			before := stateBytes(h.srv)
-			r, err := h.send(c, tokens[op.UserType])
-			if err != nil {
-				t.Errorf("%s %s: %v", op.ID, c.what, err)
-				continue
-			}
-			got := served{Status: r.Status, Header: r.Header, Raw: r.Raw}
-			check := before
-			if c.want == 0 {
-				check = nil
-			}
-			for _, p := range checkAnswer(h.srv, got, check) {
-				t.Errorf("%s [%s] %s: %s", op.ID, c.kind, c.what, p)
-			}
-			switch {
-			case c.want == 0:
-				if r.Status < 300 {
-					if err := h.srv.store.Restore(h.srv.cfg.Initial); err != nil {
-						t.Fatal(err)
+	}
+	var mu sync.Mutex // guards counts, total and rejected
+	counts := map[string]map[string]int{}
+	total, rejected := 0, 0
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	t.Run("workers", func(t *testing.T) {
+		for w := range workers {
+			t.Run(strconv.Itoa(w), func(t *testing.T) {
+				t.Parallel()
+				h, tokens := invalidHarness(t)
+				for i, op := range sp.Operations {
+					if i%workers != w {
+						continue
 					}
+					g := newGenerator(op)
+					cases := g.generate()
+					if len(cases) == 0 {
+						t.Errorf("%s: the generator derived no invalid request", op.ID)
+					}
+					n := sendInvalid(t, h, tokens[op.UserType], op, cases)
+					mu.Lock()
+					counts[op.ID] = n
+					total += len(cases)
+					rejected += g.rejected
+					mu.Unlock()
 				}
-			case r.Status != c.want:
-				t.Errorf("%s [%s] %s: status %d, want %d; body %.300s", op.ID, c.kind, c.what, r.Status, c.want, r.Raw)
-			case c.message != "" && r.str("message") != c.message:
-				t.Errorf("%s [%s] %s: message %.200q, want %.200q", op.ID, c.kind, c.what, r.str("message"), c.message)
+			})
+		}
+	})
+	logInvalidCounts(t, sp, counts, total, rejected)
+}
+
+// sendInvalid sends an operation's invalid requests, checks each answer and returns how many it
+// sent of each kind. The mock is in its initial state before and after.
+func sendInvalid(t *testing.T, h *harness, token string, op *spec.Operation, cases []invalidCase) map[string]int {
+	counts := map[string]int{}
+	before := stateBytes(h.srv) // the state every case starts from
+	for _, c := range cases {
+		counts[c.kind]++
+		r, err := h.send(c, token)
+		if err != nil {
+			t.Errorf("%s %s: %v", op.ID, c.what, err)
+			continue
+		}
+		got := served{Status: r.Status, Header: r.Header, Raw: r.Raw}
+		check := before
+		if c.want == 0 {
+			check = nil
+		}
+		for _, p := range checkAnswer(h.srv, got, check) {
+			t.Errorf("%s [%s] %s: %s", op.ID, c.kind, c.what, p)
+		}
+		switch {
+		case c.want == 0:
+			if r.Status < 300 {
+				if err := h.srv.store.Restore(h.srv.cfg.Initial); err != nil {
+					t.Fatal(err)
+				}
 			}
+		case r.Status != c.want:
+			t.Errorf("%s [%s] %s: status %d, want %d; body %.300s", op.ID, c.kind, c.what, r.Status, c.want, r.Raw)
+		case c.message != "" && r.str("message") != c.message:
+			t.Errorf("%s [%s] %s: message %.200q, want %.200q", op.ID, c.kind, c.what, r.str("message"), c.message)
 		}
 	}
-	logInvalidCounts(t, sp, counts, total, rejected)
+	return counts
 }
 
 // logInvalidCounts logs the table of invalid requests tried: one line per operation, a column per
