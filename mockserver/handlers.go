@@ -4,9 +4,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/store"
@@ -58,9 +62,38 @@ func (c *call) decode(v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(c.body, v); err != nil {
-		return newError(http.StatusUnprocessableEntity, []string{err.Error()})
+		return newError(http.StatusUnprocessableEntity, []string{decodeMessage(err)})
 	}
 	return nil
+}
+
+// decodeMessage words an error of decoding a validated body the way the live API words a
+// validation failure. The document has checked the types already, so what is left is a number
+// beyond what the field holds (a page of 1e300).
+func decodeMessage(err error) string {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		field := ute.Field
+		if field == "" {
+			field = "body"
+		}
+		if num, isNum := strings.CutPrefix(ute.Value, "number "); isNum && ute.Type != nil && ute.Type.Kind() >= reflect.Int && ute.Type.Kind() <= reflect.Int64 {
+			f, perr := strconv.ParseFloat(num, 64)
+			switch {
+			case perr == nil && f > 0 && f == math.Trunc(f):
+				return field + " must not be greater than " + strconv.Itoa(math.MaxInt)
+			case perr == nil && f < 0 && f == math.Trunc(f):
+				return field + " must not be less than " + strconv.Itoa(math.MinInt)
+			}
+			return field + " must be an integer number"
+		}
+		return field + " has the wrong type"
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"json: ", "fixtures: ", "store: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
 }
 
 // loc is the location every store call is scoped to: the token's.

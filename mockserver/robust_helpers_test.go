@@ -55,6 +55,9 @@ func errorShapeProblem(status int, header http.Header, raw []byte) string {
 		if strings.TrimSpace(m) == "" {
 			return "message is empty"
 		}
+		if leak := goInternals(m); leak != "" {
+			return "message " + leak
+		}
 	case []any:
 		if len(m) == 0 {
 			return "message is an empty list"
@@ -62,6 +65,8 @@ func errorShapeProblem(status int, header http.Header, raw []byte) string {
 		for _, v := range m {
 			if s, ok := v.(string); !ok || s == "" {
 				return fmt.Sprintf("message holds %#v, want non-empty strings", v)
+			} else if leak := goInternals(s); leak != "" {
+				return "message " + leak
 			}
 		}
 	default:
@@ -70,6 +75,17 @@ func errorShapeProblem(status int, header http.Header, raw []byte) string {
 	if e, found := body["error"]; found {
 		if _, ok := e.(string); !ok {
 			return fmt.Sprintf("error is %T, want a string", e)
+		}
+	}
+	return ""
+}
+
+// goInternals says how a client-facing message leaks the mock's Go internals (a decoder's error
+// text, a Go type), or "".
+func goInternals(msg string) string {
+	for _, tell := range []string{"json: ", "Go struct field", "Go value of type", "mockserver: ", "store: ", "runtime error"} {
+		if strings.Contains(msg, tell) {
+			return fmt.Sprintf("leaks Go internals (%q): %q", tell, msg)
 		}
 	}
 	return ""
