@@ -404,4 +404,3 @@ func TestNoCrossLocationAccess(t *testing.T) {
 	}
 	t.Logf("cross-location probes: %d", len(probes))
 }
-
