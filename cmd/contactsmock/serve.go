@@ -38,6 +38,10 @@ type serveFlags struct {
 	writeTimeout     time.Duration
 	idleTimeout      time.Duration
 	logLevel         string
+	// See serve_safety.go.
+	adminToken        string
+	readyFile         string
+	readHeaderTimeout time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -59,6 +63,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.writeTimeout, "write-timeout", 60*time.Second, "longest time to write a response (`DURATION`; raise it for long latency faults)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open (`DURATION`)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.registerSafety(fs)
 }
 
 const serveUsage = `Usage: contactsmock [serve] [flags]
@@ -97,6 +102,9 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 		fmt.Fprintln(stderr, "--contacts must be >= 0 and --locations >= 1")
 		return nil, errUsage
 	}
+	if f.adminToken == "" {
+		f.adminToken = os.Getenv(adminTokenEnv)
+	}
 	return f, nil
 }
 
@@ -105,9 +113,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAdminExposure(f.addr, nil, f.adminToken); err != nil {
+		return err
+	}
 	started := time.Now()
 	logger, err := newLogger(f.logLevel, stderr)
 	if err != nil {
+		return err
+	}
+	if err := f.removeStaleSnapshots(logger); err != nil {
 		return err
 	}
 	cfg, err := f.config(logger)
@@ -122,9 +136,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAdminExposure(f.addr, ln.Addr(), f.adminToken); err != nil {
+		ln.Close()
+		return err
+	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: f.readHeaderTimeout,
 		ReadTimeout:       f.readTimeout,
 		WriteTimeout:      f.writeTimeout,
 		IdleTimeout:       f.idleTimeout,
@@ -138,6 +156,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stopSnapshots = srv.SnapshotEvery(f.stateFile, f.snapshotInterval)
 	}
 	if err := printBanner(stdout, srv, "http://"+ln.Addr().String(), f); err != nil {
+		hs.Close()
+		stopSnapshots()
+		return err
+	}
+	if err := writeReadyFile(f.readyFile, "http://"+ln.Addr().String()); err != nil {
+		hs.Close()
+		stopSnapshots()
 		return err
 	}
 	logger.Info("ready", "addr", ln.Addr().String(), "startup", time.Since(started).Round(time.Microsecond))
@@ -152,6 +177,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	shutdownErr := hs.Shutdown(shutdownCtx)
+	// Queued webhook deliveries get the rest of the shutdown time; the state is written either way.
+	if err := srv.Close(shutdownCtx); err != nil {
+		logger.Warn("webhook deliveries still queued at shutdown were dropped", "err", err)
+	}
 	stopSnapshots()
 	if f.stateFile != "" {
 		if err := srv.SaveState(f.stateFile); err != nil {
@@ -183,6 +212,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 		TokenTTL:        f.tokenTTL,
 		MaxBody:         f.maxBody,
 		Logger:          logger,
+		AdminToken:      f.adminToken,
 	}
 	if f.specFile != "" {
 		sp, err := spec.LoadFile(f.specFile)
@@ -231,7 +261,7 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 	locs := srv.Store().Locations()
 	var b strings.Builder
 	fmt.Fprintf(&b, "contactsmock is serving the Contacts API on %s\n\n", base)
-	fmt.Fprintf(&b, "  admin API:      %s/__admin/health\n", base)
+	fmt.Fprintf(&b, "  admin API:      %s/__admin/health%s\n", base, adminNote(f))
 	fmt.Fprintf(&b, "  OAuth client:   client_id=%s client_secret=%s\n", f.clientID, f.clientSecret)
 	if len(locs) == 0 {
 		fmt.Fprintf(&b, "\nThe state is empty: create a location with POST %s/__admin/locations.\n", base)
