@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,5 +225,51 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if !found {
 		t.Error("the contact of the request answered during the shutdown is not in the state file")
+	}
+}
+
+// TestShutdownDrainsWebhooks: deliveries queued when SIGTERM arrives are still sent before the
+// process exits. The receiver holds the first delivery until the shutdown has begun, so the others
+// are queued behind it at that moment.
+func TestShutdownDrainsWebhooks(t *testing.T) {
+	release := make(chan struct{})
+	var got atomic.Int32
+	var first sync.Once
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first.Do(func() { <-release })
+		got.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer recv.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+
+	p := startProcess(t, "--contacts", "1")
+	token, loc := mintToken(t, p.base)
+	status, body, err := call(t, http.DefaultClient, "POST", p.base+"/__admin/webhooks", "", map[string]any{"url": recv.URL + "/hook", "events": []string{"ContactCreate"}})
+	if err != nil || status != 201 {
+		t.Fatalf("register: %d %v %v", status, body, err)
+	}
+	const n = 4
+	for i := range n {
+		if status, body, err := call(t, http.DefaultClient, "POST", p.base+"/contacts/", token, map[string]any{"locationId": loc, "email": fmt.Sprintf("hook%d@shutdown.test", i)}); err != nil || status != 201 {
+			t.Fatalf("create: %d %v %v", status, body, err)
+		}
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the shutdown to begin", 10*time.Second, func() bool { return strings.Contains(p.stderr.String(), "shutting down") })
+	close(release)
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, p.stderr.String())
+	}
+	if got.Load() != n {
+		t.Errorf("%d of %d queued deliveries reached the receiver before the exit; stderr:\n%s", got.Load(), n, p.stderr.String())
 	}
 }
