@@ -67,9 +67,9 @@ func (c *call) decode(v any) error {
 	return nil
 }
 
-// decodeMessage words an error of decoding a validated body the way the live API words a
-// validation failure. The document has checked the types already, so what is left is a number
-// beyond what the field holds (a page of 1e300).
+// decodeMessage words an error of decoding a body the way the live API words a validation failure.
+// For an API body the document has checked the types already, so what is left is a number beyond
+// what the field holds (a page of 1e300); the admin API's bodies are only checked here.
 func decodeMessage(err error) string {
 	var ute *json.UnmarshalTypeError
 	if errors.As(err, &ute) {
@@ -77,15 +77,32 @@ func decodeMessage(err error) string {
 		if field == "" {
 			field = "body"
 		}
-		if num, isNum := strings.CutPrefix(ute.Value, "number "); isNum && ute.Type != nil && ute.Type.Kind() >= reflect.Int && ute.Type.Kind() <= reflect.Int64 {
-			f, perr := strconv.ParseFloat(num, 64)
-			switch {
-			case perr == nil && f > 0 && f == math.Trunc(f):
-				return field + " must not be greater than " + strconv.Itoa(math.MaxInt)
-			case perr == nil && f < 0 && f == math.Trunc(f):
-				return field + " must not be less than " + strconv.Itoa(math.MinInt)
+		kind := reflect.Invalid
+		if ute.Type != nil {
+			kind = ute.Type.Kind()
+		}
+		switch {
+		case kind >= reflect.Int && kind <= reflect.Uint64:
+			if num, isNum := strings.CutPrefix(ute.Value, "number "); isNum {
+				f, perr := strconv.ParseFloat(num, 64)
+				switch {
+				case perr == nil && f > 0 && f == math.Trunc(f):
+					return field + " must not be greater than " + strconv.Itoa(math.MaxInt)
+				case perr == nil && f < 0 && f == math.Trunc(f):
+					return field + " must not be less than " + strconv.Itoa(math.MinInt)
+				}
 			}
 			return field + " must be an integer number"
+		case kind == reflect.Float32 || kind == reflect.Float64:
+			return field + " must be a number conforming to the specified constraints"
+		case kind == reflect.String:
+			return field + " must be a string"
+		case kind == reflect.Bool:
+			return field + " must be a boolean value"
+		case kind == reflect.Slice || kind == reflect.Array:
+			return field + " must be an array"
+		case kind == reflect.Struct || kind == reflect.Map || kind == reflect.Pointer:
+			return field + " must be an object"
 		}
 		return field + " has the wrong type"
 	}
