@@ -92,10 +92,10 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		httpClient = t.server.Client()
 		httpClient.Timeout = cfg.RequestTimeout
 		t.admin = &contract.Admin{BaseURL: t.base, HTTP: httpClient}
-	case adminReachable(cfg.AdminBase()):
+	case adminReachable(cfg.AdminBase(), cfg.AdminToken):
 		t.kind = "mock"
 		t.base = cfg.BaseURL
-		t.admin = &contract.Admin{BaseURL: cfg.AdminBase(), HTTP: httpClient}
+		t.admin = &contract.Admin{BaseURL: cfg.AdminBase(), HTTP: httpClient, Token: cfg.AdminToken}
 		t.location = cfg.LocationID
 		if t.location == "" {
 			// Each parallel process gets a location of its own: nothing it does can disturb another.
