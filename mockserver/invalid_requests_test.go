@@ -30,8 +30,9 @@ import (
 // (with -invalid.all, hugeLen becomes 200 KiB).
 var hugeLen = 16 << 10
 
-// invalidMaxBody is the body cap of the mock under test (the oversized bodies go just beyond it).
-const invalidMaxBody = 256 << 10
+// invalidMaxBody is the body cap of the mock under test (the oversized bodies go just beyond it;
+// with -invalid.all it becomes 1 MiB).
+var invalidMaxBody = 64 << 10
 
 // Kinds of invalid requests, with the status the live API answers each with.
 var invalidKinds = map[string]int{
@@ -537,7 +538,7 @@ func cloneMap(m map[string]any) map[string]any {
 func invalidHarness(t *testing.T) (*harness, map[string]string) {
 	h := newHarness(t, withCompanies, func(c *Config) {
 		c.RateLimits = RateLimits{Off: true}
-		c.MaxBody = invalidMaxBody
+		c.MaxBody = int64(invalidMaxBody)
 	})
 	company, err := h.srv.MintCompanyToken(companyX, h.srv.adminTokenScopes(UserTypeCompany), 0)
 	if err != nil {
@@ -589,7 +590,7 @@ func (h *harness) send(c invalidCase, token string) (result, error) {
 // its own mock, that run in parallel.
 func TestInvalidRequestsFromDocument(t *testing.T) {
 	if *invalidAll {
-		hugeLen = 200 << 10
+		hugeLen, invalidMaxBody = 200<<10, 1<<20
 	}
 	sp := spec.MustDefault()
 	for _, op := range sp.Operations {
