@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"sync"
 	"time"
@@ -13,32 +12,15 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/contactsmock/contactsmock/contract"
-	"github.com/contactsmock/contactsmock/mockserver"
 )
 
-// limitedTarget is a client whose (client, location) bucket has the live limits and belongs to
-// these specs alone: on the in-process target a second mock, on a mock in another process a new
-// location. Exhausting it disturbs nothing else.
+// limitedTarget is a client whose (client, location) bucket belongs to these specs alone, with the
+// limits the mock was started with (the live ones, in process): a location of its own (see ownMock).
+// Exhausting it disturbs nothing else.
 func limitedTarget(ctx SpecContext) (c *contract.Client, location string) {
 	GinkgoHelper()
-	if tgt.mock != nil {
-		location = newID()
-		srv, err := mockserver.New(mockserver.Config{Initial: mockDocument(location, newID(), newID()), StrictResponses: true})
-		Expect(err).NotTo(HaveOccurred())
-		hs := httptest.NewServer(srv)
-		DeferCleanup(hs.Close)
-		admin := &contract.Admin{BaseURL: hs.URL, HTTP: hs.Client()}
-		token, err := admin.MintToken(ctx, location, nil, 0)
-		Expect(err).NotTo(HaveOccurred())
-		c = tgt.full.With(func(x *contract.Client) { x.BaseURL, x.HTTP, x.Token = hs.URL, hs.Client(), token })
-		return c, location
-	}
-	admin := needsAdmin()
-	loc, err := admin.CreateLocation(ctx, contract.AdminLocation{Name: tgt.names.Name("contract-ratelimit")})
-	Expect(err).NotTo(HaveOccurred())
-	token, err := admin.MintToken(ctx, loc.ID, nil, 0)
-	Expect(err).NotTo(HaveOccurred())
-	return tgt.full.WithToken(token), loc.ID
+	m := newOwnMock(ctx)
+	return m.client, m.location
 }
 
 // maxBurst is the largest burst the specs exhaust (the live one is 100).
