@@ -138,9 +138,10 @@ func exchangeCode(ctx context.Context, c *contract.Client, a *app, code, locatio
 }
 
 // locationTokenRequest posts a form to the location-token endpoint with a token.
-func locationTokenRequest(ctx context.Context, c *contract.Client, token string, form url.Values) *contract.Exchange {
+func locationTokenRequest(ctx context.Context, c *contract.Client, token string, form url.Values, opts ...contract.RequestOption) *contract.Exchange {
 	GinkgoHelper()
-	return call(ctx, c.WithToken(token), http.MethodPost, "/oauth/locationToken", form.Encode(), contract.WithContentType(formType))
+	opts = append([]contract.RequestOption{contract.WithContentType(formType)}, opts...)
+	return call(ctx, c.WithToken(token), http.MethodPost, "/oauth/locationToken", form.Encode(), opts...)
 }
 
 // unknownCode is a well-formed authorization code that names nothing.
