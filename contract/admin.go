@@ -48,6 +48,8 @@ func (a *Admin) call(ctx context.Context, method, path string, in, out any) erro
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// Some admin endpoints answer another media type unless asked for JSON (the webhook key).
+	req.Header.Set("Accept", "application/json")
 	hc := a.HTTP
 	if hc == nil {
 		hc = defaultHTTP
