@@ -6,6 +6,7 @@ PKGS    := ./...
 MODULE  := $(shell $(GO) list -m)
 
 .PHONY: run test check vet fmt-check imports tidy-check staticcheck build bench fuzz contract clean
+REPORTS := $(CURDIR)/reports
 
 ## run: start the mock with seeded data on $(ADDR) and print how to call it
 run:
@@ -46,6 +47,20 @@ tidy-check:
 ## staticcheck: run honnef.co/go/tools at a pinned version (fetched from the module proxy)
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+
+## contract: run the contract suites against any target and write reports/contract-junit.xml and
+## reports/contract-coverage.json. Without BASE_URL the suites start an in-process mock. A target
+## whose admin API does not answer is treated as live: mock-only specs are filtered out.
+##   make contract BASE_URL=http://127.0.0.1:8080 TOKEN=... LOCATION_ID=... [READONLY_TOKEN=...]
+##                 [ADMIN_URL=...] [LABELS='auth || tasks']
+contract:
+	@mkdir -p $(REPORTS)
+	CONTACTS_BASE_URL='$(BASE_URL)' CONTACTS_ADMIN_URL='$(ADMIN_URL)' CONTACTS_TOKEN='$(TOKEN)' \
+	CONTACTS_READONLY_TOKEN='$(READONLY_TOKEN)' CONTACTS_LOCATION_ID='$(LOCATION_ID)' \
+	$(GO) test -count=1 -v -timeout 30m ./suites/contacts -args \
+		-ginkgo.junit-report=$(REPORTS)/contract-junit.xml \
+		-contract.coverage-report=$(REPORTS)/contract-coverage.json \
+		$(if $(LABELS),-ginkgo.label-filter='$(LABELS)')
 
 build:
 	$(GO) build -o bin/contactsmock ./cmd/contactsmock

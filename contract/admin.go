@@ -51,6 +51,8 @@ func (a *Admin) call(ctx context.Context, method, path string, in, out any) erro
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// Some admin endpoints answer another media type unless asked for JSON (the webhook key).
+	req.Header.Set("Accept", "application/json")
 	if a.Token != "" {
 		req.Header.Set("X-Admin-Token", a.Token)
 	}

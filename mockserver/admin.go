@@ -43,7 +43,9 @@ func (s *Server) adminRoutes() http.Handler {
 	route(http.MethodPost, "/appointments", adminAddAppointment)
 	route(http.MethodPost, "/businesses", adminAddBusiness)
 	oauthAdminRoutes(route)
+	stateAdminRoutes(route)
 	s.webhookAdminRoutes(a, route)
+	trafficRoutes(route)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
 			Message: fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)}))

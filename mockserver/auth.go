@@ -173,13 +173,6 @@ func (ts *tokenStore) lookup(access string) *Token {
 	return t
 }
 
-// revoke forgets a token.
-func (ts *tokenStore) revoke(access string) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	delete(ts.tokens, access)
-}
-
 // bearer extracts the token from an Authorization header ("Bearer x", any case of "bearer").
 func bearer(h string) string {
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {

@@ -35,8 +35,22 @@ type Config struct {
 	// that does not conform is replaced by a 500 naming the problem and recorded (see Violations).
 	// Meant for tests: it costs most of the throughput.
 	StrictResponses bool
-	// RateLimits are the limits per (OAuth client, location); the zero value means DefaultRateLimits.
+	// RateLimits are the limits per (OAuth client, location); zero fields take DefaultRateLimits'.
+	// PUT /__admin/ratelimit changes them at run time.
 	RateLimits RateLimits
+	// Faults are in force from the start (see Fault and LoadFaults); the admin API adds and removes
+	// faults at run time.
+	Faults []Fault
+	// FaultSeed seeds the random draws of faults (probability, jitter); 0 picks one at random. The
+	// seed in use is reported by FaultSeed, GET /__admin/faults and GET /__admin/requests: start a
+	// mock with it (and the same faults) to replay a run.
+	FaultSeed int64
+	// JournalSize is the number of requests the journal keeps (default 1000); negative turns the
+	// journal off.
+	JournalSize int
+	// JournalBodies also records request and response bodies in the journal. They may hold
+	// personal data.
+	JournalBodies bool
 	// ClientID and ClientSecret are the default OAuth client's credentials; tokens minted by the
 	// admin API belong to it.
 	ClientID     string
@@ -50,6 +64,9 @@ type Config struct {
 	TokenTTL time.Duration
 	// MaxBody caps request bodies (default 2 MiB); larger ones are answered 413.
 	MaxBody int64
+	// MaxStateBody caps the fixture documents the admin API loads (POST /__admin/seed,
+	// PUT /__admin/snapshot; default 512 MiB).
+	MaxStateBody int64
 	// Logger receives one line per notable event; nil discards.
 	Logger *slog.Logger
 	// AdminToken, when set, is required on every request of the admin API (/__admin/), as
@@ -97,6 +114,9 @@ type Server struct {
 	tokens   *tokenStore
 	oauth    *oauthState
 	limiter  *limiter
+	faults   *faultSet
+	journal  *journal
+	sleep    func(context.Context, time.Duration) error // waits injected latency (tests fake it)
 	versions map[string]bool
 	handlers map[string]handlerFunc
 	admin    http.Handler
@@ -121,8 +141,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = NewClock(nil)
 	}
-	if cfg.RateLimits == (RateLimits{}) {
-		cfg.RateLimits = DefaultRateLimits
+	cfg.RateLimits = cfg.RateLimits.withDefaults()
+	if msgs := cfg.RateLimits.problems(); msgs != nil {
+		return nil, fmt.Errorf("mockserver: rate limits: %s", strings.Join(msgs, "; "))
+	}
+	if cfg.FaultSeed == 0 {
+		cfg.FaultSeed = randomFaultSeed()
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = DefaultClientID
@@ -136,6 +160,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.MaxStateBody == 0 {
+		cfg.MaxStateBody = 512 << 20
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -145,6 +172,9 @@ func New(cfg Config) (*Server, error) {
 		clock:    cfg.Clock,
 		tokens:   newTokenStore(),
 		limiter:  newLimiter(cfg.RateLimits),
+		faults:   newFaultSet(cfg.FaultSeed, cfg.Spec),
+		journal:  newJournal(cfg.JournalSize, cfg.JournalBodies),
+		sleep:    sleepContext,
 		versions: map[string]bool{},
 		handlers: map[string]handlerFunc{},
 		log:      cfg.Logger,
@@ -176,6 +206,14 @@ func New(cfg Config) (*Server, error) {
 	if err := s.store.Restore(cfg.Initial); err != nil {
 		return nil, fmt.Errorf("mockserver: initial state: %w", err)
 	}
+	for i, f := range cfg.Faults {
+		if _, err := s.faults.add(f); err != nil {
+			return nil, fmt.Errorf("mockserver: fault %d: %s", i+1, messageLine(err))
+		}
+	}
+	if len(cfg.Faults) > 0 {
+		s.log.Info("faults in force", "count", len(cfg.Faults), "seed", cfg.FaultSeed)
+	}
 	s.admin = s.adminRoutes()
 	s.startWebhooks()
 	return s, nil
@@ -184,11 +222,18 @@ func New(cfg Config) (*Server, error) {
 // Store returns the mock's state, for tests that arrange or inspect it directly.
 func (s *Server) Store() store.Store { return s.store }
 
+// RateLimits returns the limits in force (they change with PUT /__admin/ratelimit).
+func (s *Server) RateLimits() RateLimits { return s.limiter.config() }
+
 // Clock returns the mock's clock.
 func (s *Server) Clock() *Clock { return s.clock }
 
 // Spec returns the document the mock serves.
 func (s *Server) Spec() *spec.Spec { return s.spec }
+
+// FaultSeed returns the seed of the faults' random draws: the configured one, or the one picked at
+// random when none was.
+func (s *Server) FaultSeed() int64 { return s.faults.seed }
 
 // Violations returns the responses that did not conform to the document (StrictResponses only).
 func (s *Server) Violations() []error {
@@ -221,6 +266,10 @@ type call struct {
 	body   []byte
 	token  *Token
 	rate   *rateState
+	// fault is the injected fault that applied, if any; canceled is set when the client left
+	// during its latency.
+	fault    *faultRule
+	canceled bool
 }
 
 // response is what the pipeline answers before it is written.
@@ -228,6 +277,10 @@ type response struct {
 	status int
 	body   any
 	header http.Header
+	// injected marks an answer made up by a fault: deliberate, so strict mode does not check it.
+	injected bool
+	// truncate cuts the body short and drop writes nothing at all (faults).
+	truncate, drop bool
 }
 
 // rateKey is the limiter's key of the call's token: its OAuth client and its location (or company).
@@ -246,15 +299,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serveConsent(w, r) {
 		return
 	}
+	start := s.arrived()
 	op, params, err := s.spec.FindRequest(r)
 	if err != nil {
-		s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
+		sent, _ := s.write(w, r, nil, nil, errorResponse(&APIError{Status: http.StatusNotFound,
 			Message: fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)}))
+		s.record(&call{r: r}, sent, nil, start)
 		return
 	}
 	c := &call{r: r, op: op, params: params}
 	resp := s.run(c)
-	s.write(w, r, op, c.rate, resp)
+	if c.fault != nil {
+		resp = c.fault.decorate(resp)
+	}
+	if s.abandon(w, c, resp, start) {
+		return
+	}
+	sent, body := s.write(w, r, op, c.rate, resp)
+	s.record(c, sent, body, start)
+	if sent.truncate {
+		finishTruncated(r)
+	}
 }
 
 func errorResponse(e *APIError) response {
@@ -262,7 +327,7 @@ func errorResponse(e *APIError) response {
 }
 
 // run takes a request through the pipeline: Version header, authentication, scope and location,
-// rate limit, request validation, handler. The first stage that refuses answers.
+// rate limit, request validation, fault injection, handler. The first stage that refuses answers.
 func (s *Server) run(c *call) response {
 	r, op := c.r, c.op
 	if op.Versioned {
@@ -287,7 +352,7 @@ func (s *Server) run(c *call) response {
 		st := s.limiter.take(c.rateKey(), s.clock.Now())
 		c.rate = &st
 		if !st.allowed {
-			return errorResponse(newError(http.StatusTooManyRequests, msgTooManyRequests))
+			return errorResponse(st.refusal())
 		}
 	}
 	if err := s.readBody(c); err != nil {
@@ -295,6 +360,9 @@ func (s *Server) run(c *call) response {
 	}
 	if err := op.ValidateRequest(r.Context(), r, c.params, c.body); err != nil {
 		return errorResponse(oauthRequestError(op, toAPIError(err)))
+	}
+	if resp, done := s.injectFault(c); done {
+		return resp
 	}
 	h := s.handlers[op.ID]
 	if h == nil {
@@ -362,18 +430,19 @@ func (s *Server) readBody(c *call) error {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// write encodes and writes a response, with the rate-limit headers of the request's client. In
-// strict mode it first validates the response against the document.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operation, rate *rateState, resp response) {
+// write encodes and writes a response, with the rate-limit headers of the request's client (the
+// response's own headers win). In strict mode it first validates the response against the document.
+// It returns the response as written and, when the journal keeps bodies, a copy of the body.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operation, rate *rateState, resp response) (response, []byte) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
 	h := w.Header()
-	for k, v := range resp.header {
-		h[k] = v
-	}
 	if rate != nil {
 		rate.setHeaders(h)
+	}
+	for k, v := range resp.header {
+		h[k] = v
 	}
 	if resp.body != nil {
 		enc := json.NewEncoder(buf)
@@ -386,7 +455,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 		buf.Truncate(buf.Len() - 1) // Encode's newline
 		h["Content-Type"] = []string{"application/json; charset=utf-8"}
 	}
-	if s.cfg.StrictResponses && op != nil && resp.status < 500 {
+	if s.cfg.StrictResponses && op != nil && resp.status < 500 && !resp.injected {
 		if err := op.ValidateResponse(context.Background(), r, resp.status, h, buf.Bytes()); err != nil {
 			s.mu.Lock()
 			s.violations = append(s.violations, err)
@@ -397,6 +466,15 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 			_ = json.NewEncoder(buf).Encode(resp.body)
 		}
 	}
+	var sent []byte
+	if s.journal.keepsBodies(op) {
+		sent = bytes.Clone(buf.Bytes())
+	}
+	if resp.truncate {
+		writeTruncated(w, resp.status, buf.Bytes())
+		return resp, sent
+	}
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(buf.Bytes())
+	return resp, sent
 }

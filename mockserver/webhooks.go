@@ -276,7 +276,7 @@ func newWebhooks(cfg Config, now func() time.Time, log *slog.Logger) (*webhooks,
 		w.logSize = DefaultWebhookLogSize
 	}
 	if w.sleep == nil {
-		w.sleep = webhookSleep
+		w.sleep = sleepContext
 	}
 	if w.client == nil {
 		timeout := cfg.WebhookTimeout
@@ -306,8 +306,11 @@ func newWebhookClient(timeout time.Duration) *http.Client {
 	}
 }
 
-// webhookSleep waits d between delivery attempts, or until ctx ends.
-func webhookSleep(ctx context.Context, d time.Duration) error {
+// sleepContext waits d of real time, or until ctx ends (then it returns the context's cause): the
+// pause between webhook delivery attempts, and injected latency (faults). Both are real time on
+// purpose: the mock's clock is for what the API computes (expiry, windows), not for how long
+// things take.
+func sleepContext(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return context.Cause(ctx)
 	}

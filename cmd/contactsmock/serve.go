@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -34,6 +37,19 @@ type serveFlags struct {
 	clientSecret     string
 	tokenTTL         time.Duration
 	maxBody          int64
+	rate             mockserver.RateLimits
+	faultsFile       string
+	faultSeed        int64
+	journalSize      int
+	journalBodies    bool
+	redirectURIs     []string
+	clientsFile      string
+	webhookURLs      []string
+	webhookKey       string
+	webhookRetry     mockserver.WebhookRetry
+	webhookTimeout   time.Duration
+	webhookQueue     int
+	webhookLog       int
 	readTimeout      time.Duration
 	writeTimeout     time.Duration
 	idleTimeout      time.Duration
@@ -50,18 +66,45 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strictVersion, "strict-version", false, "accept only the documented Version header value (2021-07-28); by default every value the live server accepts is taken")
 	fs.BoolVar(&f.strictResponses, "strict-responses", false, "validate every response against the document before sending it; a mismatch becomes a 500 naming the problem (slow: for debugging the mock)")
 	fs.Int64Var(&f.seed, "seed", 42, "seed of the generated data (`N`, non-zero); the same seed gives the same data")
-	fs.IntVar(&f.contacts, "contacts", fixtures.DefaultContacts, "generated contacts per location (`N`)")
-	fs.IntVar(&f.locations, "locations", 1, "generated locations (`N`)")
+	fs.IntVar(&f.contacts, "contacts", fixtures.DefaultContacts, "`N` contacts generated per location")
+	fs.IntVar(&f.locations, "locations", 1, "`N` locations generated")
 	fs.StringVar(&f.fixturesFile, "fixtures", "", "load this fixture document (`FILE`, JSON or YAML) instead of generating data; it may ask for generated data itself")
 	fs.StringVar(&f.stateFile, "state-file", "", "keep the state in this file (`PATH`): loaded at start if present, written atomically every --snapshot-interval and on shutdown")
-	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", 30*time.Second, "how often the state is written to --state-file (`DURATION`; 0 writes only on shutdown)")
-	fs.StringVar(&f.clientID, "client-id", mockserver.DefaultClientID, "the default OAuth client's id (`ID`)")
-	fs.StringVar(&f.clientSecret, "client-secret", mockserver.DefaultClientSecret, "the default OAuth client's secret (`SECRET`)")
-	fs.DurationVar(&f.tokenTTL, "token-ttl", mockserver.DefaultTokenTTL, "lifetime of access tokens (`DURATION`)")
+	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", 30*time.Second, "`DURATION` between writes of the state to --state-file (0 writes only on shutdown)")
+	fs.StringVar(&f.clientID, "client-id", mockserver.DefaultClientID, "`ID` of the default OAuth client")
+	fs.StringVar(&f.clientSecret, "client-secret", mockserver.DefaultClientSecret, "`SECRET` of the default OAuth client")
+	f.rate = mockserver.DefaultRateLimits
+	fs.IntVar(&f.rate.Burst, "rate-burst", f.rate.Burst, "`N` requests allowed per burst window per (OAuth client, location)")
+	fs.DurationVar(&f.rate.Window, "rate-window", f.rate.Window, "length of the burst window (`DURATION`, 1ms to 24h)")
+	fs.IntVar(&f.rate.Daily, "rate-daily", f.rate.Daily, "`N` requests allowed per UTC day per (OAuth client, location)")
+	fs.BoolVar(&f.rate.Off, "rate-off", false, "do not limit; the X-RateLimit-* headers show full quotas")
+	fs.StringVar(&f.faultsFile, "faults", "", "faults in force from the start (`FILE`, JSON or YAML; see README)")
+	fs.Int64Var(&f.faultSeed, "fault-seed", 0, "seed of fault probability and jitter draws (`N`); 0 picks one, printed at start")
+	fs.IntVar(&f.journalSize, "journal-size", 1000, "`N` requests kept by GET /__admin/requests (negative turns the journal off)")
+	fs.BoolVar(&f.journalBodies, "journal-bodies", false, "also record request and response bodies in the journal (they may hold personal data)")
+	fs.Func("redirect-uri", "a redirect `URI` the default OAuth client accepts (repeatable): an exact URI, a prefix ending in *, or \"loopback\" for any 127.0.0.1/localhost URI (default: loopback and https://zapier.com/dashboard/auth/oauth/return/*)", func(v string) error {
+		f.redirectURIs = append(f.redirectURIs, v)
+		return nil
+	})
+	fs.StringVar(&f.clientsFile, "clients", "", "JSON `FILE` with more OAuth clients: [{clientId, clientSecret, redirectUris, scopes?, grants?, companyId?}]")
+	fs.Func("webhook-url", "register `URL` at start for every event of every location (repeatable)", func(v string) error {
+		f.webhookURLs = append(f.webhookURLs, v)
+		return nil
+	})
+	fs.StringVar(&f.webhookKey, "webhook-key", "", "Ed25519 private key signing webhooks (`FILE`, PEM PKCS#8, e.g. from openssl genpkey -algorithm ed25519); generated at start by default")
+	f.webhookRetry = mockserver.DefaultWebhookRetry
+	fs.IntVar(&f.webhookRetry.MaxAttempts, "webhook-max-attempts", f.webhookRetry.MaxAttempts, "`N` delivery attempts per webhook, the first included")
+	fs.DurationVar(&f.webhookRetry.BaseDelay, "webhook-retry-base", f.webhookRetry.BaseDelay, "`DURATION` to wait after the first failed delivery; doubles on each retry")
+	fs.DurationVar(&f.webhookRetry.MaxDelay, "webhook-retry-max", f.webhookRetry.MaxDelay, "cap (`DURATION`) on every wait between deliveries, Retry-After included")
+	fs.BoolVar(&f.webhookRetry.RetryOn5xx, "webhook-retry-5xx", f.webhookRetry.RetryOn5xx, "also retry 5xx answers, network errors and timeouts (the live API retries only 429)")
+	fs.DurationVar(&f.webhookTimeout, "webhook-timeout", mockserver.DefaultWebhookTimeout, "timeout (`DURATION`) of one delivery attempt")
+	fs.IntVar(&f.webhookQueue, "webhook-queue", mockserver.DefaultWebhookQueueSize, "`N` queued deliveries per registration; when full the oldest is dropped")
+	fs.IntVar(&f.webhookLog, "webhook-log", mockserver.DefaultWebhookLogSize, "`N` deliveries kept in the delivery log")
+	fs.DurationVar(&f.tokenTTL, "token-ttl", mockserver.DefaultTokenTTL, "`DURATION` access tokens live")
 	fs.Int64Var(&f.maxBody, "max-body", mockserver.DefaultMaxBody, "largest request body in `BYTES`; larger ones are answered 413")
-	fs.DurationVar(&f.readTimeout, "read-timeout", 30*time.Second, "longest time to read a request, headers and body (`DURATION`)")
-	fs.DurationVar(&f.writeTimeout, "write-timeout", 60*time.Second, "longest time to write a response (`DURATION`; raise it for long latency faults)")
-	fs.DurationVar(&f.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open (`DURATION`)")
+	fs.DurationVar(&f.readTimeout, "read-timeout", 30*time.Second, "longest `DURATION` to read a request, headers and body")
+	fs.DurationVar(&f.writeTimeout, "write-timeout", 60*time.Second, "longest `DURATION` to write a response (raise it for long latency faults)")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 120*time.Second, "`DURATION` an idle keep-alive connection stays open")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.registerSafety(fs)
 }
@@ -177,9 +220,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	shutdownErr := hs.Shutdown(shutdownCtx)
-	// Queued webhook deliveries get the rest of the shutdown time; the state is written either way.
+	// Queued webhooks are delivered (up to the deadline) before the state is written.
 	if err := srv.Close(shutdownCtx); err != nil {
-		logger.Warn("webhook deliveries still queued at shutdown were dropped", "err", err)
+		logger.Warn("webhook queues not drained", "err", err)
 	}
 	stopSnapshots()
 	if f.stateFile != "" {
@@ -205,14 +248,49 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 // config turns the flags into the mock's configuration, loading the document and the initial state.
 func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 	cfg := mockserver.Config{
-		StrictVersion:   f.strictVersion,
-		StrictResponses: f.strictResponses,
-		ClientID:        f.clientID,
-		ClientSecret:    f.clientSecret,
-		TokenTTL:        f.tokenTTL,
-		MaxBody:         f.maxBody,
-		Logger:          logger,
-		AdminToken:      f.adminToken,
+		StrictVersion:    f.strictVersion,
+		StrictResponses:  f.strictResponses,
+		ClientID:         f.clientID,
+		ClientSecret:     f.clientSecret,
+		TokenTTL:         f.tokenTTL,
+		MaxBody:          f.maxBody,
+		RateLimits:       f.rate,
+		FaultSeed:        f.faultSeed,
+		JournalSize:      f.journalSize,
+		JournalBodies:    f.journalBodies,
+		Logger:           logger,
+		RedirectURIs:     f.redirectURIs,
+		WebhookURLs:      f.webhookURLs,
+		WebhookRetry:     f.webhookRetry,
+		WebhookTimeout:   f.webhookTimeout,
+		WebhookQueueSize: f.webhookQueue,
+		WebhookLogSize:   f.webhookLog,
+		AdminToken:       f.adminToken,
+	}
+	if f.clientsFile != "" {
+		data, err := os.ReadFile(f.clientsFile)
+		if err != nil {
+			return cfg, fmt.Errorf("--clients: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg.Clients); err != nil {
+			return cfg, fmt.Errorf("--clients %s: %w", f.clientsFile, err)
+		}
+	}
+	if f.faultsFile != "" {
+		faults, err := mockserver.LoadFaults(f.faultsFile)
+		if err != nil {
+			return cfg, fmt.Errorf("--faults: %w", err)
+		}
+		cfg.Faults = faults
+	}
+	if f.webhookKey != "" {
+		key, err := mockserver.ReadWebhookKeyFile(f.webhookKey)
+		if err != nil {
+			return cfg, fmt.Errorf("--webhook-key: %w", err)
+		}
+		cfg.WebhookKey = key
 	}
 	if f.specFile != "" {
 		sp, err := spec.LoadFile(f.specFile)
@@ -262,7 +340,18 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 	var b strings.Builder
 	fmt.Fprintf(&b, "contactsmock is serving the Contacts API on %s\n\n", base)
 	fmt.Fprintf(&b, "  admin API:      %s/__admin/health%s\n", base, adminNote(f))
+	fmt.Fprintf(&b, "  webhook key:    %s/__admin/webhooks/public-key\n", base)
+	lim := srv.RateLimits()
+	if lim.Off {
+		fmt.Fprintf(&b, "  rate limits:    off\n")
+	} else {
+		fmt.Fprintf(&b, "  rate limits:    %d per %s, %d per day, per (client, location)\n", lim.Burst, lim.Window, lim.Daily)
+	}
+	fmt.Fprintf(&b, "  fault seed:     %d (replay with --fault-seed %d)\n", srv.FaultSeed(), srv.FaultSeed())
 	fmt.Fprintf(&b, "  OAuth client:   client_id=%s client_secret=%s\n", f.clientID, f.clientSecret)
+	fmt.Fprintf(&b, "  OAuth consent:  %s/oauth/chooselocation?response_type=code&client_id=%s&redirect_uri=%s&scope=%s\n",
+		base, url.QueryEscape(f.clientID), url.QueryEscape("http://127.0.0.1:9000/callback"), url.QueryEscape("contacts.readonly contacts.write"))
+	fmt.Fprintf(&b, "  token endpoint: POST %s/oauth/token (form: client_id, client_secret, grant_type, code | refresh_token)\n", base)
 	if len(locs) == 0 {
 		fmt.Fprintf(&b, "\nThe state is empty: create a location with POST %s/__admin/locations.\n", base)
 		_, err := io.WriteString(w, b.String())

@@ -28,7 +28,7 @@ func specCmd(args []string, stdout, stderr io.Writer) error {
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("spec "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	file := fs.String("spec", "", "OpenAPI document to use instead of the embedded one (`FILE`)")
+	file := fs.String("spec", "", "OpenAPI document `FILE` to use instead of the embedded one")
 	fs.Usage = func() { fmt.Fprint(stderr, specUsage, "\nFlags:\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -93,8 +93,8 @@ func fixturesCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fixtures generate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	seed := fs.Int64("seed", 42, "seed of the generated data (`N`, non-zero)")
-	contacts := fs.Int("contacts", fixtures.DefaultContacts, "contacts per location (`N`)")
-	locations := fs.Int("locations", 1, "locations (`N`)")
+	contacts := fs.Int("contacts", fixtures.DefaultContacts, "`N` contacts per location")
+	locations := fs.Int("locations", 1, "`N` locations")
 	fs.Usage = func() { fmt.Fprint(stderr, fixturesUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	crand "crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -463,7 +464,7 @@ func applyInput(l *location, c *fixtures.Contact, in ContactInput, ignoreGender 
 			id := f.ID
 			if id == "" && f.Key != "" {
 				for _, d := range l.info.CustomFields {
-					if d.Key == f.Key || "contact."+d.Key == f.Key {
+					if strings.TrimPrefix(d.Key, "contact.") == strings.TrimPrefix(f.Key, "contact.") {
 						id = d.ID
 						break
 					}
@@ -477,22 +478,26 @@ func applyInput(l *location, c *fixtures.Contact, in ContactInput, ignoreGender 
 				val = json.RawMessage(`""`)
 			}
 			i := slices.IndexFunc(c.CustomFields, func(x fixtures.CustomField) bool { return x.ID == id })
-			if i >= 0 {
-				c.CustomFields[i].Value = val
-			} else {
+			switch {
+			case i < 0:
 				c.CustomFields = append(c.CustomFields, fixtures.CustomField{ID: id, Value: val})
+				ch.fields = true
+			case !bytes.Equal(c.CustomFields[i].Value, val):
+				c.CustomFields[i].Value = val
+				ch.fields = true
 			}
-			ch.fields = true
 		}
 	}
 	if in.AttributionSource.Has() {
 		a := in.AttributionSource.V
-		if c.AttributionSource == nil {
+		switch {
+		case c.AttributionSource == nil:
 			c.AttributionSource = &a
-		} else {
+			ch.fields = true
+		case *c.AttributionSource != a && (c.LastAttributionSource == nil || *c.LastAttributionSource != a):
 			c.LastAttributionSource = &a
+			ch.fields = true
 		}
-		ch.fields = true
 	}
 	if len(msgs) > 0 {
 		return ch, invalid(msgs...)
@@ -602,6 +607,8 @@ func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert, 
 			}
 		}
 	}
+	// Every write moves dateUpdated (as a document store's update does); events fire only for what
+	// changed, as the live API's ContactUpdate fires only when a field changes.
 	next.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
 	l.unindex(c)
 	c.c = next
@@ -610,7 +617,7 @@ func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert, 
 		return nil
 	}
 	snap := func() *fixtures.Contact { return ptr(cloneContact(c.c)) }
-	if ch.fields || (!ch.tags && !ch.dnd) {
+	if ch.fields {
 		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: snap()})
 	}
 	if ch.tags {
@@ -821,7 +828,7 @@ func (m *Memory) retagLocked(l *location, c *contact, tags []string, remove, all
 func (m *Memory) AddFollowers(loc, id string, followers []string) ([]string, []string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, c, err := m.contactLocked(loc, id)
+	l, c, err := m.contactLocked(loc, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -832,7 +839,7 @@ func (m *Memory) AddFollowers(loc, id string, followers []string) ([]string, []s
 			added = append(added, f)
 		}
 	}
-	c.c.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+	m.followersWrittenLocked(l, c, len(added) > 0)
 	return slices.Clone(c.c.Followers), added, nil
 }
 
@@ -840,7 +847,7 @@ func (m *Memory) AddFollowers(loc, id string, followers []string) ([]string, []s
 func (m *Memory) RemoveFollowers(loc, id string, followers []string) ([]string, []string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, c, err := m.contactLocked(loc, id)
+	l, c, err := m.contactLocked(loc, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -854,8 +861,17 @@ func (m *Memory) RemoveFollowers(loc, id string, followers []string) ([]string, 
 		}
 	}
 	c.c.Followers = keep
-	c.c.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+	m.followersWrittenLocked(l, c, len(removed) > 0)
 	return slices.Clone(keep), removed, nil
+}
+
+// followersWrittenLocked records a write of followers: a new dateUpdated, and a ContactUpdate when
+// the list changed.
+func (m *Memory) followersWrittenLocked(l *location, c *contact, changed bool) {
+	c.c.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
+	if changed {
+		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: ptr(cloneContact(c.c))})
+	}
 }
 
 // AddToCampaign implements Store.

@@ -51,6 +51,11 @@ type target struct {
 // against a mock (or location) of their own with the live limits.
 var suiteLimits = mockserver.RateLimits{Burst: 1 << 20, Window: 10 * time.Second, Daily: 1 << 30}
 
+// suiteTokenLife is the lifetime, in seconds, of the tokens the suite mints on a mock: 30 days, so
+// that the specs that move a shared mock's clock forward (a day, to expire a token or open a new
+// daily quota) never expire the tokens the rest of the run uses.
+const suiteTokenLife = 30 * 24 * 60 * 60
+
 // tgt is this process's target.
 var tgt *target
 
@@ -124,11 +129,11 @@ func setUpTarget(ctx context.Context, runID string) *target {
 	if t.admin != nil {
 		var err error
 		if token == "" {
-			token, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly", "contacts.write"}, 0)
+			token, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly", "contacts.write"}, suiteTokenLife)
 			Expect(err).NotTo(HaveOccurred())
 		}
 		if roToken == "" {
-			roToken, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly"}, 0)
+			roToken, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly"}, suiteTokenLife)
 			Expect(err).NotTo(HaveOccurred())
 		}
 	}
@@ -154,9 +159,6 @@ func (t *target) newClient(token string, hc *http.Client) *contract.Client {
 func failNonConforming(ex *contract.Exchange) {
 	Fail(contract.ConformanceMessage(ex, ex.Conformance)+"\n"+ex.String(), 3)
 }
-
-// isMock reports whether the target has the mock's admin API.
-func (t *target) isMock() bool { return t.admin != nil }
 
 // needsAdmin fails a spec that needs the admin API on a target without one. Such specs are
 // labelled mock-only, so a live run (whose label filter excludes them) never gets here.
