@@ -183,3 +183,52 @@ func TestCodesAndTokensAreUnguessable(t *testing.T) {
 		t.Errorf("code %q: fewer than 128 bits", got[0][0])
 	}
 }
+
+// TestSecretsNeverJournaled: with request and response bodies journaled, nothing of the OAuth
+// traffic's secrets reaches GET /__admin/requests: not a client secret, code, access or refresh
+// token in a body, nor one a client put in a query string.
+func TestSecretsNeverJournaled(t *testing.T) {
+	h := newOAuthHarness(t, func(c *Config) { c.JournalBodies = true })
+	var secrets []string
+	keep := func(r result, keys ...string) {
+		for _, k := range keys {
+			if v := r.str(k); v != "" {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+	cc := h.addClient(map[string]any{"clientId": "cc-agency", "redirectUris": []string{testRedirect},
+		"grants": []string{GrantClientCredentials}, "companyId": companyX})
+	keep(cc, "clientSecret")
+	code := h.code(consentQuery())
+	secrets = append(secrets, code, DefaultClientSecret)
+	first := h.token("grant_type", GrantAuthorizationCode, "code", code).must(t, 200)
+	keep(first, "access_token", "refresh_token")
+	second := h.token("grant_type", GrantRefreshToken, "refresh_token", first.str("refresh_token")).must(t, 200)
+	keep(second, "access_token", "refresh_token")
+	agency := h.form("/oauth/token", "", url.Values{"client_id": {"cc-agency"}, "client_secret": {cc.str("clientSecret")},
+		"grant_type": {GrantClientCredentials}}).must(t, 200)
+	keep(agency, "access_token")
+	loc := h.form("/oauth/locationToken", agency.str("access_token"), url.Values{"companyId": {companyX}, "locationId": {locA}}).must(t, 200)
+	keep(loc, "access_token")
+	h.getAlice(loc.str("access_token")).must(t, 200)
+	// Credentials where they do not belong: in the query string of the token endpoint and of an
+	// API call.
+	h.doHeaders(http.MethodPost, "/oauth/token?client_id=x&client_secret=query-secret-1&code=query-code-2", "", "grant_type=x",
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	h.do(http.MethodGet, "/contacts/"+ctAlice+"?access_token=query-token-3&refresh_token=query-token-4", h.full, nil)
+	secrets = append(secrets, "query-secret-1", "query-code-2", "query-token-3", "query-token-4", h.full)
+
+	// A body the journal does keep, to show that bodies are journaled at all.
+	h.do(http.MethodPost, "/contacts/", h.full, map[string]any{"locationId": locA, "email": "kept@example.com"}).must(t, 201)
+
+	journal := h.do(http.MethodGet, "/__admin/requests", "", nil).must(t, 200)
+	if !strings.Contains(string(journal.Raw), "/oauth/locationToken") || !strings.Contains(string(journal.Raw), "requestBody") {
+		t.Fatalf("the journal lacks the requests this test sent: %.500s", journal.Raw)
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(string(journal.Raw), s) {
+			t.Errorf("the journal holds a secret %q", s)
+		}
+	}
+}
