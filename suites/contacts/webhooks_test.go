@@ -187,20 +187,24 @@ var _ = Describe("Webhooks", contract.Mutating(contract.LabelWebhooks), contract
 		Expect(got[5].payload["completed"]).To(BeTrue())
 
 		By("the delivery log lists them, newest first, delivered at the first attempt")
-		log, err := admin.WebhookDeliveries(ctx, url.Values{"registrationId": {reg.ID}})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(log).To(HaveLen(len(want)))
-		for i, d := range log {
-			r := got[len(got)-1-i]
-			Expect(d.EventType).To(Equal(r.event))
-			Expect(d.ID).To(Equal(r.deliveryID))
-			Expect(d.WebhookID).To(Equal(r.webhookID))
-			Expect(d.ContactID).To(Equal(id))
-			Expect(d.LocationID).To(Equal(tgt.location))
-			Expect(d.State).To(Equal("delivered"))
-			Expect(d.Statuses).To(Equal([]int{http.StatusOK}))
-			Expect(d.Signature).To(Equal(r.signature))
-		}
+		// The receiver sees a delivery before the mock has read the answer and logged it: wait
+		// for the log to catch up.
+		Eventually(func(g Gomega) {
+			log, err := admin.WebhookDeliveries(ctx, url.Values{"registrationId": {reg.ID}})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(log).To(HaveLen(len(want)))
+			for i, d := range log {
+				r := got[len(got)-1-i]
+				g.Expect(d.EventType).To(Equal(r.event))
+				g.Expect(d.ID).To(Equal(r.deliveryID))
+				g.Expect(d.WebhookID).To(Equal(r.webhookID))
+				g.Expect(d.ContactID).To(Equal(id))
+				g.Expect(d.LocationID).To(Equal(tgt.location))
+				g.Expect(d.State).To(Equal("delivered"))
+				g.Expect(d.Statuses).To(Equal([]int{http.StatusOK}))
+				g.Expect(d.Signature).To(Equal(r.signature))
+			}
+		}).WithContext(ctx).WithTimeout(5 * time.Second).WithPolling(10 * time.Millisecond).Should(Succeed())
 		Eventually(func(g Gomega) {
 			now, err := admin.Webhook(ctx, reg.ID)
 			g.Expect(err).NotTo(HaveOccurred())
