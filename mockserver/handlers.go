@@ -306,6 +306,10 @@ func duplicateContact(s *Server, c *call) (any, error) {
 }
 
 func contactsByBusiness(s *Server, c *call) (any, error) {
+	if id := c.params["businessId"]; !fixtures.ValidObjectID(id) {
+		// Business ids are ObjectIds; the live store cannot even look up anything else.
+		return nil, newError(http.StatusBadRequest, "Invalid business id "+id)
+	}
 	q := c.r.URL.Query()
 	limit, skip := 25, 0
 	var msgs []string

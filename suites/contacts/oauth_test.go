@@ -451,6 +451,14 @@ var _ = Describe("OAuth", contract.Area(contract.LabelOAuth), func() {
 					contract.HaveAPIError(http.StatusUnprocessableEntity, "locationId should not be empty"))
 			}, SpecTimeout(specTimeout))
 
+			It("answers 413 to a form over the body limit", func(ctx SpecContext) {
+				big := url.Values{"companyId": {companyA}, "locationId": {strings.Repeat("x", 3<<20)}}
+				Expect(locationTokenRequest(ctx, tgt.full, agency, big)).To(
+					contract.HaveAPIError(http.StatusRequestEntityTooLarge, HavePrefix("request entity too large")))
+				Expect(tokenRequest(ctx, tgt.full, url.Values{"client_id": {"x"}, "client_secret": {strings.Repeat("x", 3<<20)}, "grant_type": {"refresh_token"}})).To(
+					contract.HaveAPIError(http.StatusRequestEntityTooLarge, HavePrefix("request entity too large")))
+			}, SpecTimeout(specTimeout))
+
 			It("answers 401 to an agency token without oauth.write", func(ctx SpecContext) {
 				readonly, err := needsAdmin().MintCompanyToken(ctx, companyA, []string{"oauth.readonly"}, suiteTokenLife)
 				Expect(err).NotTo(HaveOccurred())
