@@ -62,6 +62,21 @@ contract:
 		-contract.coverage-report=$(REPORTS)/contract-coverage.json \
 		$(if $(LABELS),-ginkgo.label-filter='$(LABELS)')
 
+## fuzz: run every native fuzz target in turn for FUZZTIME each (go test -fuzz takes one target
+## per run); new interesting inputs land in the package's testdata/fuzz/ and are replayed by make test
+FUZZTIME ?= 20s
+# without a bound, go test spends a minute minimising each new input of the slower targets
+FUZZMINTIME ?= 5s
+FUZZ_TARGETS := \
+	./mockserver:FuzzRequestTarget ./mockserver:FuzzOperationBody ./mockserver:FuzzOAuthForm \
+	./mockserver:FuzzAdminRequest ./mockserver:FuzzRedirectAllowed ./mockserver:FuzzParseRefresh \
+	./fixtures:FuzzParse ./cmd/contactsmock:FuzzStateFile \
+	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$pkg; done
+
 build:
 	$(GO) build -o bin/contactsmock ./cmd/contactsmock
 

@@ -19,6 +19,9 @@ type Admin struct {
 	BaseURL string
 	// HTTP sends the requests; nil means a client with a 30 s timeout.
 	HTTP *http.Client
+	// Token is the mock's admin token, sent as X-Admin-Token; empty sends none (a mock on
+	// loopback without --admin-token needs none).
+	Token string
 }
 
 // AdminError is an admin call the mock refused.
@@ -47,6 +50,11 @@ func (a *Admin) call(ctx context.Context, method, path string, in, out any) erro
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	// Some admin endpoints answer another media type unless asked for JSON (the webhook key).
+	req.Header.Set("Accept", "application/json")
+	if a.Token != "" {
+		req.Header.Set("X-Admin-Token", a.Token)
 	}
 	hc := a.HTTP
 	if hc == nil {

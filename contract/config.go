@@ -21,6 +21,7 @@ const (
 	EnvLocationID     = "CONTACTS_LOCATION_ID"
 	EnvAPIVersion     = "CONTACTS_API_VERSION"
 	EnvAdminURL       = "CONTACTS_ADMIN_URL"
+	EnvAdminToken     = "CONTACTS_ADMIN_TOKEN"
 	EnvClientID       = "CONTACTS_CLIENT_ID"
 	EnvClientSecret   = "CONTACTS_CLIENT_SECRET"
 	EnvCoverageReport = "CONTACTS_COVERAGE_REPORT"
@@ -35,6 +36,9 @@ type Config struct {
 	// AdminURL is the base URL of the mock's admin API (/__admin/ is appended). Empty means
 	// BaseURL; a live deployment has none, which the suite detects.
 	AdminURL string
+	// AdminToken is the mock's admin token (its --admin-token), sent as X-Admin-Token on every admin
+	// call; needed when the mock listens beyond loopback.
+	AdminToken string
 	// Token is a sub-account (Location) access token with contacts.readonly and contacts.write.
 	// Against a mock it may be left empty: the suite mints one through the admin API.
 	Token string
@@ -69,6 +73,7 @@ func configFrom(getenv func(string) string) Config {
 	c := Config{
 		BaseURL:        getenv(EnvBaseURL),
 		AdminURL:       getenv(EnvAdminURL),
+		AdminToken:     getenv(EnvAdminToken),
 		Token:          getenv(EnvToken),
 		ReadonlyToken:  getenv(EnvReadonlyToken),
 		LocationID:     getenv(EnvLocationID),
@@ -140,6 +145,7 @@ func RegisterFlags(fs *flag.FlagSet) *Config {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "base URL of the API under test (env "+EnvBaseURL+"); empty starts an in-process mock")
 	fs.StringVar(&c.AdminURL, "admin-url", c.AdminURL, "base URL of the mock's admin API (env "+EnvAdminURL+"); default: the base URL")
+	fs.StringVar(&c.AdminToken, "admin-token", c.AdminToken, "the mock's admin token, when it has one (env "+EnvAdminToken+"); prefer the environment variable")
 	fs.StringVar(&c.Token, "token", c.Token, "Location access token with contacts.readonly and contacts.write (env "+EnvToken+"); prefer the environment variable")
 	fs.StringVar(&c.ReadonlyToken, "readonly-token", c.ReadonlyToken, "Location access token with contacts.readonly only (env "+EnvReadonlyToken+")")
 	fs.StringVar(&c.LocationID, "location-id", c.LocationID, "the tokens' sub-account id (env "+EnvLocationID+")")

@@ -34,7 +34,7 @@ func TestCoverageAggregation(t *testing.T) {
 		responses                    map[int]int
 	}{
 		{"get-contact", []int{200, 400, 401}, []int{429}, []int{500}, map[int]int{200: 2, 400: 1, 401: 1, 500: 1}},
-		{"create-contact", []int{201}, []int{400, 401, 403, 422, 429}, nil, map[int]int{201: 1}},
+		{"create-contact", []int{201}, []int{400, 401, 403, 413, 422, 429}, nil, map[int]int{201: 1}},
 		{"delete-contact", []int{}, []int{200, 400, 401, 429}, nil, nil},
 	}
 	for _, tc := range tests {

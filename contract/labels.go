@@ -19,6 +19,9 @@ const (
 	LabelRateLimit = "ratelimit"
 	LabelOAuth     = "oauth"
 	LabelWebhooks  = "webhooks"
+	// LabelFaults marks specs that inject failures through the mock's admin API and read its
+	// request journal (always with LabelMockOnly).
+	LabelFaults = "faults"
 	// LabelScenario marks end-to-end integration scenarios.
 	LabelScenario = "scenario"
 )
@@ -26,7 +29,7 @@ const (
 // AllLabels lists every label above.
 var AllLabels = []string{
 	LabelMockOnly, LabelMutating, LabelAuth, LabelContacts, LabelTasks, LabelNotes, LabelTags,
-	LabelSearch, LabelBulk, LabelRateLimit, LabelOAuth, LabelWebhooks, LabelScenario,
+	LabelSearch, LabelBulk, LabelRateLimit, LabelOAuth, LabelWebhooks, LabelFaults, LabelScenario,
 }
 
 // MockOnly is the Ginkgo decorator for specs that need the mock's admin API.

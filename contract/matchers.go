@@ -219,3 +219,51 @@ func HaveAPIError(status int, message any) types.GomegaMatcher {
 		},
 	}
 }
+
+// HaveOAuthError succeeds when the response is an error of the OAuth token endpoint: the status,
+// statusCode equal to it, error equal to code (RFC 6749 §5.2: invalid_request, invalid_client,
+// invalid_grant, unauthorized_client, ...) and message and error_description that match message (a
+// string, equal, or a Gomega matcher) and carry the same text.
+func HaveOAuthError(status int, code string, message any) types.GomegaMatcher {
+	var mm types.GomegaMatcher
+	want := fmt.Sprintf("%q", message)
+	switch m := message.(type) {
+	case types.GomegaMatcher:
+		mm, want = m, "matching the given matcher"
+	default:
+		mm = gomega.Equal(m)
+	}
+	return &exchangeMatcher{
+		desc: fmt.Sprintf("answer the OAuth error %d %s with message %s", status, code, want),
+		check: func(ex *Exchange) (bool, string, error) {
+			if ex.Status != status {
+				return false, fmt.Sprintf("it answered %d", ex.Status), nil
+			}
+			body, ok := ex.JSON().(map[string]any)
+			if !ok {
+				return false, "the body is not a JSON object", nil
+			}
+			if sc, _ := body["statusCode"].(float64); int(sc) != status {
+				return false, fmt.Sprintf("statusCode is %v", body["statusCode"]), nil
+			}
+			if body["error"] != code {
+				return false, fmt.Sprintf("error is %v", body["error"]), nil
+			}
+			msg, isStr := body["message"].(string)
+			if !isStr {
+				return false, fmt.Sprintf("message is %v (%T), not a string", body["message"], body["message"]), nil
+			}
+			if d := body["error_description"]; d != msg {
+				return false, fmt.Sprintf("error_description is %v, not the message %q", d, msg), nil
+			}
+			ok, err := mm.Match(msg)
+			if err != nil {
+				return false, "", err
+			}
+			if !ok {
+				return false, fmt.Sprintf("message is %q", msg), nil
+			}
+			return true, "", nil
+		},
+	}
+}

@@ -44,6 +44,9 @@ func TestMatchers(t *testing.T) {
 	notFound := exchangeFor(t, "get-contact", 400, rl, `{"statusCode":400,"message":"Contact with id abc not found"}`)
 	unprocessable := exchangeFor(t, "update-contact", 422, rl, `{"statusCode":422,"message":["property gender should not exist","email must be an email"],"error":"Unprocessable Entity"}`)
 	noHeaders := exchangeFor(t, "get-contact", 200, http.Header{"Content-Type": {"application/json"}}, okContact)
+	jsonHeader := http.Header{"Content-Type": {"application/json"}}
+	badGrant := exchangeFor(t, "get-access-token", 400, jsonHeader, `{"statusCode":400,"message":"The authorization code is invalid","error":"invalid_grant","error_description":"The authorization code is invalid"}`)
+	twoTexts := exchangeFor(t, "get-access-token", 400, jsonHeader, `{"statusCode":400,"message":"The authorization code is invalid","error":"invalid_grant","error_description":"something else"}`)
 
 	tests := []struct {
 		name    string
@@ -71,6 +74,13 @@ func TestMatchers(t *testing.T) {
 		{"api error list", unprocessable, HaveAPIError(422, "property gender should not exist"), true, nil},
 		{"api error list miss", unprocessable, HaveAPIError(422, "property age should not exist"), false, []string{"no entry of message"}},
 		{"api error not json", good, HaveAPIError(200, "x"), false, []string{"statusCode is <nil>"}},
+		{"oauth error", badGrant, HaveOAuthError(400, "invalid_grant", "The authorization code is invalid"), true, nil},
+		{"oauth error matcher", badGrant, HaveOAuthError(400, "invalid_grant", gomega.HavePrefix("The authorization code")), true, nil},
+		{"oauth error wrong code", badGrant, HaveOAuthError(400, "invalid_request", "The authorization code is invalid"), false, []string{"OAuth error 400 invalid_request", "error is invalid_grant"}},
+		{"oauth error wrong status", badGrant, HaveOAuthError(401, "invalid_client", "x"), false, []string{"it answered 400"}},
+		{"oauth error wrong message", badGrant, HaveOAuthError(400, "invalid_grant", "The refresh token is invalid"), false, []string{`message is "The authorization code is invalid"`}},
+		{"oauth error description differs", twoTexts, HaveOAuthError(400, "invalid_grant", "The authorization code is invalid"), false, []string{"error_description is something else"}},
+		{"oauth error on an API error", notFound, HaveOAuthError(400, "invalid_grant", "x"), false, []string{"error is <nil>"}},
 		{"composed", good, gomega.And(HaveStatus(200), ConformToSpec()), true, nil},
 		{"negated", renamed, gomega.Not(ConformToSpec()), true, nil},
 	}
@@ -104,7 +114,7 @@ func TestMatchers(t *testing.T) {
 }
 
 func TestMatchersRefuseOtherTypes(t *testing.T) {
-	for _, m := range []types.GomegaMatcher{HaveStatus(200), ConformToSpec(), BeRateLimited(), HaveAPIError(400, "x"), HaveRateLimitHeaders()} {
+	for _, m := range []types.GomegaMatcher{HaveStatus(200), ConformToSpec(), BeRateLimited(), HaveAPIError(400, "x"), HaveRateLimitHeaders(), HaveOAuthError(400, "invalid_grant", "x")} {
 		if _, err := m.Match("not an exchange"); err == nil {
 			t.Errorf("%T accepted a string", m)
 		}

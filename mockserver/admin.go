@@ -14,6 +14,7 @@ import (
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/spec"
 )
 
 // adminHandler is an admin endpoint: it returns the status and body to answer, or an error.
@@ -71,13 +72,12 @@ func (s *Server) decodeAdmin(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return newError(http.StatusBadRequest, "Unexpected token in JSON: "+err.Error())
+			return newError(http.StatusBadRequest, spec.JSONErrorMessage(err))
 		}
-		msg := strings.TrimPrefix(err.Error(), "json: ")
-		if f, ok := strings.CutPrefix(msg, "unknown field "); ok {
-			msg = "property " + strings.Trim(f, `"`) + " should not exist"
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return newError(http.StatusUnprocessableEntity, []string{"property " + strings.Trim(f, `"`) + " should not exist"})
 		}
-		return newError(http.StatusUnprocessableEntity, []string{msg})
+		return newError(http.StatusUnprocessableEntity, []string{decodeMessage(err)})
 	}
 	if dec.More() {
 		return newError(http.StatusBadRequest, "the body holds more than one JSON value")

@@ -4,9 +4,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/store"
@@ -62,9 +66,55 @@ func (c *call) decode(v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(c.body, v); err != nil {
-		return newError(http.StatusUnprocessableEntity, []string{err.Error()})
+		return newError(http.StatusUnprocessableEntity, []string{decodeMessage(err)})
 	}
 	return nil
+}
+
+// decodeMessage words an error of decoding a body the way the live API words a validation failure.
+// For an API body the document has checked the types already, so what is left is a number beyond
+// what the field holds (a page of 1e300); the admin API's bodies are only checked here.
+func decodeMessage(err error) string {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		field := ute.Field
+		if field == "" {
+			field = "body"
+		}
+		kind := reflect.Invalid
+		if ute.Type != nil {
+			kind = ute.Type.Kind()
+		}
+		switch {
+		case kind >= reflect.Int && kind <= reflect.Uint64:
+			if num, isNum := strings.CutPrefix(ute.Value, "number "); isNum {
+				f, perr := strconv.ParseFloat(num, 64)
+				switch {
+				case perr == nil && f > 0 && f == math.Trunc(f):
+					return field + " must not be greater than " + strconv.Itoa(math.MaxInt)
+				case perr == nil && f < 0 && f == math.Trunc(f):
+					return field + " must not be less than " + strconv.Itoa(math.MinInt)
+				}
+			}
+			return field + " must be an integer number"
+		case kind == reflect.Float32 || kind == reflect.Float64:
+			return field + " must be a number conforming to the specified constraints"
+		case kind == reflect.String:
+			return field + " must be a string"
+		case kind == reflect.Bool:
+			return field + " must be a boolean value"
+		case kind == reflect.Slice || kind == reflect.Array:
+			return field + " must be an array"
+		case kind == reflect.Struct || kind == reflect.Map || kind == reflect.Pointer:
+			return field + " must be an object"
+		}
+		return field + " has the wrong type"
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"json: ", "fixtures: ", "store: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
 }
 
 // loc is the location every store call is scoped to: the token's.
@@ -276,6 +326,10 @@ func duplicateContact(s *Server, c *call) (any, error) {
 }
 
 func contactsByBusiness(s *Server, c *call) (any, error) {
+	if id := c.params["businessId"]; !fixtures.ValidObjectID(id) {
+		// Business ids are ObjectIds; the live store cannot even look up anything else.
+		return nil, newError(http.StatusBadRequest, "Invalid business id "+id)
+	}
 	q := c.r.URL.Query()
 	limit, skip := 25, 0
 	var msgs []string

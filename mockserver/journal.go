@@ -62,9 +62,9 @@ func newJournal(size int, bodies bool) *journal {
 }
 
 // keepsBodies reports whether bodies of the operation's requests are recorded. The OAuth endpoints
-// (public operations) never are: their bodies carry client secrets, codes and tokens.
+// never are: their bodies carry client secrets, codes and tokens (see carriesCredentials).
 func (j *journal) keepsBodies(op *spec.Operation) bool {
-	return j != nil && j.bodies && op != nil && !op.Public()
+	return j != nil && j.bodies && op != nil && !carriesCredentials(op)
 }
 
 // record journals one request. resp is the answer as written (status 0 when none was); body is its
@@ -76,7 +76,7 @@ func (j *journal) record(c *call, resp response, body []byte, start arrival, out
 	e := journalEntry{
 		time:     start.mock,
 		duration: time.Since(start.real),
-		method:   c.r.Method, path: c.r.URL.Path, query: c.r.URL.RawQuery,
+		method:   c.r.Method, path: c.r.URL.Path, query: redactQuery(c.r.URL.RawQuery),
 		status:  resp.status,
 		outcome: outcome,
 	}

@@ -22,7 +22,7 @@ func (s *Server) SaveState(path string) error {
 
 func writeFileAtomic(path string, doc fixtures.Document) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("mockserver: state file: %w", err)
 	}
@@ -45,7 +45,7 @@ func writeFileAtomic(path string, doc fixtures.Document) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("mockserver: state file: %w", err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err = renameFile(tmp.Name(), path); err != nil {
 		return fmt.Errorf("mockserver: state file: %w", err)
 	}
 	// Make the rename itself durable.
@@ -54,6 +54,31 @@ func writeFileAtomic(path string, doc fixtures.Document) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// renameFile renames the written temporary file over the state file; tests make it fail to
+// check that a write that never reaches the rename leaves the previous file as it was.
+var renameFile = os.Rename
+
+// tempPattern is the name pattern of SaveState's temporary files next to path.
+func tempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
+
+// RemoveStaleSnapshots removes the temporary files that SaveState calls killed mid-write left next
+// to path (a kill -9 between creating the temporary file and renaming it), and returns their
+// names. Call it at start, before anything writes the state file.
+func RemoveStaleSnapshots(path string) ([]string, error) {
+	matches, err := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
+	if err != nil {
+		return nil, fmt.Errorf("mockserver: state file: %w", err)
+	}
+	var removed []string
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil && !os.IsNotExist(err) {
+			return removed, fmt.Errorf("mockserver: state file: %w", err)
+		}
+		removed = append(removed, m)
+	}
+	return removed, nil
 }
 
 // SnapshotEvery writes the state to path every interval until the returned stop function is called

@@ -69,6 +69,11 @@ type Config struct {
 	MaxStateBody int64
 	// Logger receives one line per notable event; nil discards.
 	Logger *slog.Logger
+	// AdminToken, when set, is required on every request of the admin API (/__admin/), as
+	// X-Admin-Token: <token> or Authorization: Bearer <token>, compared in constant time; without it
+	// the admin API answers 401. Empty leaves the admin API open, which is safe only on loopback
+	// (cmd/contactsmock refuses to listen beyond loopback without it).
+	AdminToken string
 
 	// Webhooks (see webhooks.go). WebhookURLs are registered at start for every event of every
 	// location.
@@ -292,7 +297,7 @@ type handlerFunc func(s *Server, c *call) (any, error)
 // ServeHTTP routes admin requests to the admin API and everything else through the API pipeline.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin" {
-		s.admin.ServeHTTP(w, r)
+		s.serveAdmin(w, r)
 		return
 	}
 	if s.serveConsent(w, r) {

@@ -139,6 +139,8 @@ func TestValidateRequestMessages(t *testing.T) {
 		{"maximum", "search-contacts-advanced", "/contacts/search", "application/json", `{"locationId":"l","pageLimit":501}`, false, []string{"pageLimit must not be greater than 500"}},
 		{"query maximum", "get-contacts", "/contacts/?locationId=l&limit=101", "", ``, false, []string{"limit must not be greater than 100"}},
 		{"missing query", "get-contacts", "/contacts/", "", ``, false, []string{"locationId should not be empty"}},
+		{"empty required query", "get-contacts", "/contacts/?locationId=&limit=5", "", ``, false, []string{"locationId should not be empty"}},
+		{"empty required query on the duplicate lookup", "get-duplicate-contact", "/contacts/search/duplicate?locationId=&email=a@b.c", "", ``, false, []string{"locationId should not be empty"}},
 		{"query not a number", "get-contacts", "/contacts/?locationId=l&limit=ten", "", ``, false, []string{"limit must be an integer number"}},
 		{"broken JSON", "create-contact", "/contacts/", "application/json", `{"locationId":`, true, []string{"Unexpected end of JSON input"}},
 		{"syntax error", "create-contact", "/contacts/", "application/json", `{"locationId" "x"}`, true, []string{"Unexpected token in JSON at position 14"}},

@@ -66,13 +66,11 @@ func (o *Operation) validateRequest(ctx context.Context, r *http.Request, params
 		input *openapi3filter.RequestValidationInput
 	)
 	for _, pp := range o.params {
-		if pp.fast != nil {
-			if q == nil && pp.p.In == openapi3.ParameterInQuery {
-				q = r.URL.Query()
-			}
-			if pp.fast(q, r, params) {
-				continue
-			}
+		if q == nil && pp.p.In == openapi3.ParameterInQuery {
+			q = r.URL.Query()
+		}
+		if pp.fast != nil && pp.fast(q, r, params) {
+			continue
 		}
 		if input == nil {
 			input = &openapi3filter.RequestValidationInput{
@@ -83,9 +81,7 @@ func (o *Operation) validateRequest(ctx context.Context, r *http.Request, params
 				Options:     reqOptions,
 			}
 		}
-		if err := openapi3filter.ValidateParameter(ctx, input, pp.p); err != nil {
-			msgs = appendParamMessages(msgs, pp.p, err)
-		}
+		msgs = validateParameter(ctx, input, q, pp.p, msgs)
 	}
 	if o.HasBody {
 		value, err := o.decodeBody(r.Header.Get("Content-Type"), body, decoded, haveDecoded)
@@ -103,6 +99,21 @@ func (o *Operation) validateRequest(ctx context.Context, r *http.Request, params
 		return &RequestError{Messages: msgs}
 	}
 	return nil
+}
+
+// validateParameter checks one parameter and appends its messages. A required query parameter
+// sent empty ("locationId=") counts as missing, as class-validator's IsNotEmpty has it; the filter
+// only checks that the name is present, and an empty string satisfies a bare string schema.
+func validateParameter(ctx context.Context, input *openapi3filter.RequestValidationInput, query url.Values, p *openapi3.Parameter, msgs []string) []string {
+	if p.In == openapi3.ParameterInQuery && p.Required {
+		if vs, present := query[p.Name]; present && (len(vs) == 0 || vs[0] == "") {
+			return append(msgs, p.Name+" should not be empty")
+		}
+	}
+	if err := openapi3filter.ValidateParameter(ctx, input, p); err != nil {
+		msgs = appendParamMessages(msgs, p, err)
+	}
+	return msgs
 }
 
 // decodeBody turns the body into the generic value the schema validates; a JSON body the caller

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver"
@@ -91,6 +92,34 @@ func stateOf(t *testing.T, args ...string) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// TestTrafficFlagsReachTheMock: the rate-limit, fault-seed and journal flags are not only parsed but
+// configure the mock.
+func TestTrafficFlagsReachTheMock(t *testing.T) {
+	f, err := parseServe([]string{"--rate-burst", "5", "--rate-window", "1s", "--rate-daily", "1000", "--rate-off",
+		"--fault-seed", "8414279", "--journal-size", "-1", "--journal-bodies"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.config(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.JournalSize != -1 || !cfg.JournalBodies {
+		t.Errorf("journal: size %d, bodies %v; want -1 and true", cfg.JournalSize, cfg.JournalBodies)
+	}
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mockserver.RateLimits{Burst: 5, Window: time.Second, Daily: 1000, Off: true}
+	if got := srv.RateLimits(); got != want {
+		t.Errorf("rate limits %+v, want %+v", got, want)
+	}
+	if got := srv.FaultSeed(); got != 8414279 {
+		t.Errorf("fault seed %d, want 8414279", got)
+	}
 }
 
 // TestGeneratedFileStartsTheSameState: serve --seed N --contacts K and serve --fixtures F, where F

@@ -55,6 +55,10 @@ type serveFlags struct {
 	idleTimeout      time.Duration
 	logLevel         string
 	pprofAddr        string
+	// See serve_safety.go.
+	adminToken        string
+	readyFile         string
+	readHeaderTimeout time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -104,6 +108,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 120*time.Second, "`DURATION` an idle keep-alive connection stays open")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.pprofAddr, "pprof", "", "serve net/http/pprof on this loopback `host:port` (e.g. 127.0.0.1:6060), on a listener of its own; off by default")
+	f.registerSafety(fs)
 }
 
 const serveUsage = `Usage: contactsmock [serve] [flags]
@@ -148,12 +153,18 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 			return nil, errUsage
 		}
 	}
+	if f.adminToken == "" {
+		f.adminToken = os.Getenv(adminTokenEnv)
+	}
 	return f, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f, err := parseServe(args, stderr)
 	if err != nil {
+		return err
+	}
+	if err := checkAdminExposure(f.addr, nil, f.adminToken); err != nil {
 		return err
 	}
 	started := time.Now()
@@ -164,6 +175,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger, err := newLogger(f.logLevel, stderr)
 	if err != nil {
+		return err
+	}
+	if err := f.removeStaleSnapshots(logger); err != nil {
 		return err
 	}
 	cfg, err := f.config(logger)
@@ -185,9 +199,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAdminExposure(f.addr, ln.Addr(), f.adminToken); err != nil {
+		ln.Close()
+		return err
+	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: f.readHeaderTimeout,
 		ReadTimeout:       f.readTimeout,
 		WriteTimeout:      f.writeTimeout,
 		IdleTimeout:       f.idleTimeout,
@@ -201,6 +219,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stopSnapshots = srv.SnapshotEvery(f.stateFile, f.snapshotInterval)
 	}
 	if err := printBanner(stdout, srv, "http://"+ln.Addr().String(), f); err != nil {
+		hs.Close()
+		stopSnapshots()
+		return err
+	}
+	if err := writeReadyFile(f.readyFile, "http://"+ln.Addr().String()); err != nil {
+		hs.Close()
+		stopSnapshots()
 		return err
 	}
 	logger.Info("ready", "addr", ln.Addr().String(), "startup", time.Since(started).Round(time.Microsecond))
@@ -260,6 +285,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 		WebhookTimeout:   f.webhookTimeout,
 		WebhookQueueSize: f.webhookQueue,
 		WebhookLogSize:   f.webhookLog,
+		AdminToken:       f.adminToken,
 	}
 	if f.clientsFile != "" {
 		data, err := os.ReadFile(f.clientsFile)
@@ -333,7 +359,7 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 	locs := srv.Store().Locations()
 	var b strings.Builder
 	fmt.Fprintf(&b, "contactsmock is serving the Contacts API on %s\n\n", base)
-	fmt.Fprintf(&b, "  admin API:      %s/__admin/health\n", base)
+	fmt.Fprintf(&b, "  admin API:      %s/__admin/health%s\n", base, adminNote(f))
 	fmt.Fprintf(&b, "  webhook key:    %s/__admin/webhooks/public-key\n", base)
 	lim := srv.RateLimits()
 	if lim.Off {

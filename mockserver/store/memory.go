@@ -45,8 +45,9 @@ type location struct {
 	nextSeq uint64
 	byEmail map[string][]*contact
 	byPhone map[string][]*contact
-	// deleted remembers deleted contact ids (bulk tagging reports "contact is deleted").
-	deleted map[string]struct{}
+	// deleted remembers deleted contacts by id (bulk tagging reports "contact is deleted") with
+	// their place in byAdded, so that a page cursor naming one still resumes where it was.
+	deleted map[string]placeKey
 
 	// The haystacks of free-text queries are made for the whole location by its first query, in
 	// one string laid out in byAdded order (a scan of 100,000 contacts then reads memory in
@@ -99,7 +100,7 @@ func newLocation(info fixtures.Location) *location {
 		contacts:     map[string]*contact{},
 		byEmail:      map[string][]*contact{},
 		byPhone:      map[string][]*contact{},
-		deleted:      map[string]struct{}{},
+		deleted:      map[string]placeKey{},
 		businessByID: map[string]*fixtures.Business{},
 	}
 }
@@ -156,11 +157,22 @@ func (l *location) position(added fixtures.Timestamp, seq uint64) int {
 	})
 }
 
+// placeKey is a contact's place in byAdded.
+type placeKey struct {
+	added fixtures.Timestamp
+	seq   uint64
+}
+
 // cursor returns the position just after a page that ended with the contact (added, id): the
-// contact's own key when it still exists, else every contact added at or after that instant.
+// contact's own key when it still exists or was deleted since (a page's last contact may be
+// deleted before the next page is asked for: the contacts added in the same millisecond before it
+// must not be skipped), else every contact added at or after that instant.
 func (l *location) cursor(added fixtures.Timestamp, id string) int {
 	if c := l.contacts[id]; c != nil && (added == 0 || c.c.DateAdded == added) {
 		return l.position(c.c.DateAdded, c.seq)
+	}
+	if k, ok := l.deleted[id]; ok && (added == 0 || k.added == added) {
+		return l.position(k.added, k.seq)
 	}
 	return l.position(added, 0)
 }
@@ -691,7 +703,7 @@ func (m *Memory) DeleteContact(loc, id string) error {
 	}
 	l.remove(c)
 	delete(m.contactLoc, id)
-	l.deleted[id] = struct{}{}
+	l.deleted[id] = placeKey{added: c.c.DateAdded, seq: c.seq}
 	l.appointments = slices.DeleteFunc(l.appointments, func(a *fixtures.Appointment) bool { return a.ContactID == id })
 	m.emitLocked(Event{Type: ContactDelete, LocationID: loc, Contact: &c.c.Contact})
 	return nil
@@ -797,7 +809,7 @@ func (m *Memory) ListContactsShared(loc string, q ListQuery) (SharedPage, error)
 	start := len(l.byAdded) // scan from start-1 down to 0
 	switch {
 	case q.StartAfterID != "":
-		if l.contacts[q.StartAfterID] == nil && q.StartAfter == 0 {
+		if l.contacts[q.StartAfterID] == nil && !hasDeleted(l.deleted, q.StartAfterID) && q.StartAfter == 0 {
 			return SharedPage{}, &BadRequestError{Message: fmt.Sprintf("Contact with id %s not found", q.StartAfterID)}
 		}
 		start = l.cursor(fixtures.Timestamp(q.StartAfter), q.StartAfterID)
@@ -1079,7 +1091,7 @@ func (m *Memory) BulkTags(loc string, ids, tags []string, remove, removeAll bool
 				r.Message = "Tags added successfully"
 				r.TagsAdded = cloneNonNil(changed)
 			}
-		case hasKey(l.deleted, id):
+		case hasDeleted(l.deleted, id):
 			r.Message = "contact is deleted"
 		case m.contactLoc[id] != "":
 			r.Message = "contact does not belong to location"
@@ -1091,7 +1103,7 @@ func (m *Memory) BulkTags(loc string, ids, tags []string, remove, removeAll bool
 	return out, nil
 }
 
-func hasKey(m map[string]struct{}, k string) bool { _, ok := m[k]; return ok }
+func hasDeleted(m map[string]placeKey, k string) bool { _, ok := m[k]; return ok }
 
 // BulkBusiness implements Store: sets (or, with nil, clears) the business of the listed contacts and
 // returns the ids it changed.

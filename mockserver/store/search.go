@@ -419,7 +419,9 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	if len(q.SearchAfter) > 0 && q.Page > 1 {
 		msgs = append(msgs, "searchAfter cannot be combined with page")
 	}
-	if len(q.SearchAfter) == 0 && page*limit > MaxSearchWindow {
+	// page > window/limit is page*limit > window without the product, which a huge page overflows
+	// (into a negative offset).
+	if len(q.SearchAfter) == 0 && page > MaxSearchWindow/limit {
 		msgs = append(msgs, fmt.Sprintf("page * pageLimit must not exceed %d; use searchAfter to page deeper", MaxSearchWindow))
 	}
 	var cursor []any

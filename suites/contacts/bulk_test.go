@@ -103,4 +103,9 @@ var _ = Describe("Bulk business", contract.Mutating(contract.LabelBulk), contrac
 			To(contract.HaveAPIError(http.StatusBadRequest, notFound("Business", biz)))
 		Expect(get(ctx, "/contacts/business/"+biz+q("locationId", tgt.location, "limit", "many"))).To(contract.HaveStatus(http.StatusUnprocessableEntity))
 	}, SpecTimeout(specTimeout))
+
+	It("refuses a business id that is not an ObjectId with 400", func(ctx SpecContext) {
+		Expect(get(ctx, "/contacts/business/not-a-business"+q("locationId", tgt.location))).
+			To(contract.HaveAPIError(http.StatusBadRequest, "Invalid business id not-a-business"))
+	}, SpecTimeout(specTimeout))
 })

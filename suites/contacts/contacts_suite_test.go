@@ -26,7 +26,7 @@ var cfg = contract.RegisterFlags(flag.CommandLine)
 func TestContacts(t *testing.T) {
 	RegisterFailHandler(Fail)
 	suiteConfig, reporterConfig := GinkgoConfiguration()
-	if !cfg.InProcess() && !adminReachable(cfg.AdminBase()) {
+	if !cfg.InProcess() && !adminReachable(cfg.AdminBase(), cfg.AdminToken) {
 		// A deployment without the mock's admin API is live: keep the run off mock-only specs,
 		// whatever filter was given, so it never needs (or probes) admin controls.
 		suiteConfig.LabelFilter = contract.LiveFilter(suiteConfig.LabelFilter)
@@ -35,11 +35,12 @@ func TestContacts(t *testing.T) {
 	RunSpecs(t, "Contacts API contract suite", suiteConfig, reporterConfig)
 }
 
-// adminReachable reports whether the mock's admin API answers at base.
-func adminReachable(base string) bool {
+// adminReachable reports whether the mock's admin API answers at base (with the admin token, when
+// the mock has one).
+func adminReachable(base, token string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	a := &contract.Admin{BaseURL: base, HTTP: &http.Client{Timeout: 5 * time.Second}}
+	a := &contract.Admin{BaseURL: base, HTTP: &http.Client{Timeout: 5 * time.Second}, Token: token}
 	return a.Health(ctx) == nil
 }
 

@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -13,32 +14,15 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/contactsmock/contactsmock/contract"
-	"github.com/contactsmock/contactsmock/mockserver"
 )
 
-// limitedTarget is a client whose (client, location) bucket has the live limits and belongs to
-// these specs alone: on the in-process target a second mock, on a mock in another process a new
-// location. Exhausting it disturbs nothing else.
+// limitedTarget is a client whose (client, location) bucket belongs to these specs alone, with the
+// limits the mock was started with (the live ones, in process): a location of its own (see ownMock).
+// Exhausting it disturbs nothing else.
 func limitedTarget(ctx SpecContext) (c *contract.Client, location string) {
 	GinkgoHelper()
-	if tgt.mock != nil {
-		location = newID()
-		srv, err := mockserver.New(mockserver.Config{Initial: mockDocument(location, newID(), newID()), StrictResponses: true})
-		Expect(err).NotTo(HaveOccurred())
-		hs := httptest.NewServer(srv)
-		DeferCleanup(hs.Close)
-		admin := &contract.Admin{BaseURL: hs.URL, HTTP: hs.Client()}
-		token, err := admin.MintToken(ctx, location, nil, 0)
-		Expect(err).NotTo(HaveOccurred())
-		c = tgt.full.With(func(x *contract.Client) { x.BaseURL, x.HTTP, x.Token = hs.URL, hs.Client(), token })
-		return c, location
-	}
-	admin := needsAdmin()
-	loc, err := admin.CreateLocation(ctx, contract.AdminLocation{Name: tgt.names.Name("contract-ratelimit")})
-	Expect(err).NotTo(HaveOccurred())
-	token, err := admin.MintToken(ctx, loc.ID, nil, 0)
-	Expect(err).NotTo(HaveOccurred())
-	return tgt.full.WithToken(token), loc.ID
+	m := newOwnMock(ctx)
+	return m.client, m.location
 }
 
 // maxBurst is the largest burst the specs exhaust (the live one is 100).
@@ -108,24 +92,117 @@ var _ = Describe("Rate limits", Ordered, contract.Area(contract.LabelRateLimit),
 	}, SpecTimeout(specTimeout))
 
 	It("is honoured by the client: it waits what Retry-After says, then gives up after its retries", func(ctx SpecContext) {
-		var mu sync.Mutex
-		var waits []time.Duration
-		patient := limited.With(func(c *contract.Client) {
-			c.Retry = contract.RetryPolicy{MaxRetries: 2, MaxDelay: time.Minute, Sleep: func(ctx context.Context, d time.Duration) error {
-				mu.Lock()
-				defer mu.Unlock()
-				waits = append(waits, d) // recorded, not slept: the spec stays fast
-				return ctx.Err()
-			}}
-		})
+		patient, recorded := recordingRetries(limited, 2)
 		ex := call(ctx, patient, http.MethodGet, "/contacts/"+q("locationId", location, "limit", "1"), nil)
 		Expect(ex).To(contract.BeRateLimited())
 		Expect(ex.Attempt).To(Equal(2))
 		retryAfter, err := strconv.Atoi(ex.ResponseHeader.Get("Retry-After"))
 		Expect(err).NotTo(HaveOccurred())
+		waits := recorded()
 		Expect(waits).To(HaveLen(2))
 		for _, w := range waits {
 			Expect(w).To(BeNumerically("~", time.Duration(retryAfter)*time.Second, time.Second))
 		}
+	}, SpecTimeout(specTimeout))
+})
+
+// header reads an integer response header (failing the spec when it is not one).
+func header(ex *contract.Exchange, name string) int {
+	GinkgoHelper()
+	n, err := strconv.Atoi(ex.ResponseHeader.Get(name))
+	Expect(err).NotTo(HaveOccurred(), "header %s of\n%s", name, ex)
+	return n
+}
+
+// recordingRetries returns a copy of c whose retry policy records its waits instead of sleeping.
+func recordingRetries(c *contract.Client, maxRetries int) (*contract.Client, func() []time.Duration) {
+	var mu sync.Mutex
+	var waits []time.Duration
+	patient := c.With(func(c *contract.Client) {
+		c.Retry = contract.RetryPolicy{MaxRetries: maxRetries, MaxDelay: time.Minute, Sleep: func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			defer mu.Unlock()
+			waits = append(waits, d) // recorded, not slept: the spec stays fast
+			return ctx.Err()
+		}}
+	})
+	return patient, func() []time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(waits)
+	}
+}
+
+// These specs change the mock's limits (PUT /__admin/ratelimit) and move its clock: each has a mock
+// (or location) of its own, and they run Serial so that on a shared mock nothing else runs
+// meanwhile. The limits are restored when each ends.
+var _ = Describe("Rate limits set through the admin API", Serial, contract.Area(contract.LabelRateLimit), contract.MockOnly(), func() {
+	It("allows exactly the burst, then answers 429 with Retry-After and the headers, until the window reopens on the mock's clock", func(ctx SpecContext) {
+		m := newOwnMock(ctx)
+		limits := m.setRateLimits(ctx, func(l *contract.AdminRateLimits) { l.Burst, l.Window, l.Off = 3, "10s", false })
+		Expect(limits.Burst).To(Equal(3))
+		for i := 1; i <= 3; i++ {
+			ex := call(ctx, m.client, http.MethodGet, m.list(), nil, contract.NoRetry())
+			Expect(ex).To(contract.HaveStatus(http.StatusOK))
+			Expect(ex).To(contract.HaveRateLimitHeaders())
+			Expect(header(ex, "X-RateLimit-Max")).To(Equal(3))
+			Expect(header(ex, "X-RateLimit-Interval-Milliseconds")).To(Equal(10000))
+			Expect(header(ex, "X-RateLimit-Remaining")).To(Equal(3-i), "request %d", i)
+		}
+		refused := call(ctx, m.client, http.MethodGet, m.list(), nil, contract.NoRetry())
+		Expect(refused).To(contract.BeRateLimited())
+		Expect(refused).To(contract.HaveAPIError(http.StatusTooManyRequests, ContainSubstring("Rate limit exceeded")))
+		Expect(header(refused, "X-RateLimit-Remaining")).To(Equal(0))
+		Expect(header(refused, "X-RateLimit-Daily-Remaining")).To(BeNumerically(">", 0), "a burst refusal leaves the daily quota")
+		Expect(header(refused, "Retry-After")).To(BeNumerically("~", 5, 5), "at most the window, in whole seconds")
+
+		_, err := m.admin.AdvanceClock(ctx, 10*time.Second)
+		Expect(err).NotTo(HaveOccurred())
+		reopened := call(ctx, m.client, http.MethodGet, m.list(), nil, contract.NoRetry())
+		Expect(reopened).To(contract.HaveStatus(http.StatusOK))
+		Expect(header(reopened, "X-RateLimit-Remaining")).To(Equal(2))
+	}, SpecTimeout(specTimeout))
+
+	It("spends the daily quota: 429 with X-RateLimit-Daily-Remaining 0, which the client does not retry, until the next UTC day", func(ctx SpecContext) {
+		m := newOwnMock(ctx)
+		m.setRateLimits(ctx, func(l *contract.AdminRateLimits) { l.Burst, l.Window, l.Daily, l.Off = 100, "10s", 3, false })
+		var last *contract.Exchange
+		for i := 1; i <= 3; i++ {
+			last = call(ctx, m.client, http.MethodGet, m.list(), nil, contract.NoRetry())
+			Expect(last).To(contract.HaveStatus(http.StatusOK))
+			Expect(header(last, "X-RateLimit-Limit-Daily")).To(Equal(3))
+			Expect(header(last, "X-RateLimit-Daily-Remaining")).To(Equal(3-i), "request %d", i)
+		}
+		patient, waits := recordingRetries(m.client, 3)
+		refused := call(ctx, patient, http.MethodGet, m.list(), nil)
+		Expect(refused).To(contract.BeRateLimited())
+		Expect(header(refused, "X-RateLimit-Daily-Remaining")).To(Equal(0))
+		Expect(header(refused, "Retry-After")).To(BeNumerically("~", 43200, 43200), "until the day ends")
+		Expect(refused.Attempt).To(Equal(0), "waiting seconds does not help a spent day: no retry")
+		Expect(waits()).To(BeEmpty())
+
+		By("the next UTC day on the mock's clock opens a new quota")
+		reset := time.UnixMilli(int64(header(last, "X-RateLimit-Daily-Reset")))
+		now, err := m.admin.Clock(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(reset.Sub(now.Now)).To(BeNumerically("~", 12*time.Hour, 12*time.Hour), "X-RateLimit-Daily-Reset is the end of the mock's day")
+		_, err = m.admin.AdvanceClock(ctx, reset.Sub(now.Now)+time.Second)
+		Expect(err).NotTo(HaveOccurred())
+		next := call(ctx, m.client, http.MethodGet, m.list(), nil, contract.NoRetry())
+		Expect(next).To(contract.HaveStatus(http.StatusOK))
+		Expect(header(next, "X-RateLimit-Daily-Remaining")).To(Equal(2))
+	}, SpecTimeout(specTimeout))
+
+	It("counts an agency token's location-token requests per (client, company)", contract.Area(contract.LabelOAuth), func(ctx SpecContext) {
+		m := newOwnMock(ctx)
+		m.setRateLimits(ctx, func(l *contract.AdminRateLimits) { l.Burst, l.Window, l.Off = 1, "10s", false })
+		agency, err := m.admin.MintCompanyToken(ctx, m.company, nil, suiteTokenLife)
+		Expect(err).NotTo(HaveOccurred())
+		form := url.Values{"companyId": {m.company}, "locationId": {m.location}}
+		Expect(locationTokenRequest(ctx, m.client, agency, form, contract.NoRetry())).To(contract.HaveStatus(http.StatusOK))
+		refused := locationTokenRequest(ctx, m.client, agency, form, contract.NoRetry())
+		Expect(refused).To(contract.BeRateLimited())
+		By("the location's own bucket is another one")
+		Expect(call(ctx, m.client, http.MethodGet, m.list(), nil, contract.NoRetry())).To(contract.HaveStatus(http.StatusOK))
 	}, SpecTimeout(specTimeout))
 })

@@ -93,6 +93,9 @@ func send(ctx SpecContext, c *contract.Client, op *spec.Operation, body any, opt
 	return ex
 }
 
+// oversized is a JSON body larger than the mock's default body limit (2 MiB).
+func oversized() obj { return obj{"padding": strings.Repeat("x", 3<<20)} }
+
 // withLocation returns the operation's sweep body, or query, with another locationId.
 func withLocation(op *spec.Operation, loc string) (path string, body obj) {
 	r := sweepRequests()[op.ID]
@@ -181,6 +184,12 @@ var _ = Describe("Every operation", func() {
 				body[k] = v
 			}
 			Expect(send(ctx, tgt.full, op, body)).To(contract.HaveAPIError(http.StatusUnprocessableEntity, "property contractSuiteProbe should not exist"))
+		}, bodyEntries)
+
+		// The mock caps bodies (--max-body, 2 MiB by default); a live deployment has its own limit,
+		// so this sweep is for the mock only.
+		DescribeTable("answers 413 to a body over the limit", contract.MockOnly(), func(ctx SpecContext, op *spec.Operation) {
+			Expect(send(ctx, tgt.full, op, oversized())).To(contract.HaveAPIError(http.StatusRequestEntityTooLarge, HavePrefix("request entity too large")))
 		}, bodyEntries)
 
 		DescribeTable("answers 400 Contact with id … not found for a contact that does not exist", func(ctx SpecContext, op *spec.Operation) {

@@ -51,6 +51,11 @@ type target struct {
 // against a mock (or location) of their own with the live limits.
 var suiteLimits = mockserver.RateLimits{Burst: 1 << 20, Window: 10 * time.Second, Daily: 1 << 30}
 
+// suiteTokenLife is the lifetime, in seconds, of the tokens the suite mints on a mock: 30 days, so
+// that the specs that move a shared mock's clock forward (a day, to expire a token or open a new
+// daily quota) never expire the tokens the rest of the run uses.
+const suiteTokenLife = 30 * 24 * 60 * 60
+
 // tgt is this process's target.
 var tgt *target
 
@@ -92,10 +97,10 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		httpClient = t.server.Client()
 		httpClient.Timeout = cfg.RequestTimeout
 		t.admin = &contract.Admin{BaseURL: t.base, HTTP: httpClient}
-	case adminReachable(cfg.AdminBase()):
+	case adminReachable(cfg.AdminBase(), cfg.AdminToken):
 		t.kind = "mock"
 		t.base = cfg.BaseURL
-		t.admin = &contract.Admin{BaseURL: cfg.AdminBase(), HTTP: httpClient}
+		t.admin = &contract.Admin{BaseURL: cfg.AdminBase(), HTTP: httpClient, Token: cfg.AdminToken}
 		t.location = cfg.LocationID
 		if t.location == "" {
 			// Each parallel process gets a location of its own: nothing it does can disturb another.
@@ -124,11 +129,11 @@ func setUpTarget(ctx context.Context, runID string) *target {
 	if t.admin != nil {
 		var err error
 		if token == "" {
-			token, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly", "contacts.write"}, 0)
+			token, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly", "contacts.write"}, suiteTokenLife)
 			Expect(err).NotTo(HaveOccurred())
 		}
 		if roToken == "" {
-			roToken, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly"}, 0)
+			roToken, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly"}, suiteTokenLife)
 			Expect(err).NotTo(HaveOccurred())
 		}
 	}
