@@ -5,7 +5,7 @@ SEED    ?= 42
 PKGS    := ./...
 MODULE  := $(shell $(GO) list -m)
 
-.PHONY: run test check vet fmt-check imports tidy-check staticcheck build bench fuzz contract clean
+.PHONY: run test check vet fmt-check imports tidy-check staticcheck build bench bench-stages fuzz contract clean
 REPORTS := $(CURDIR)/reports
 
 ## run: start the mock with seeded data on $(ADDR) and print how to call it
@@ -71,11 +71,25 @@ FUZZ_TARGETS := \
 	./mockserver:FuzzRequestTarget ./mockserver:FuzzOperationBody ./mockserver:FuzzOAuthForm \
 	./mockserver:FuzzAdminRequest ./mockserver:FuzzRedirectAllowed ./mockserver:FuzzParseRefresh \
 	./fixtures:FuzzParse ./cmd/contactsmock:FuzzStateFile \
-	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify
+	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify \
+	./fixtures:FuzzAppendJSONString ./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans \
+	./mockserver:FuzzBodyLocation ./mockserver:FuzzFillFromDecoded ./mockserver/store:FuzzOptString
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "== $$fn ($$pkg, $(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$pkg; done
+
+## bench: the mock against a bare net/http handler in one process (get, list 20, create, 429s,
+## write-heavy mix), start-up and RSS of the real binary (default data and 100,000 contacts) and
+## page latency at that size; about two minutes. BENCH_TIME (default 1s) is the length of each
+## measured round. Never part of make test.
+BENCH_TIME ?= 1s
+bench:
+	BENCH_TIME=$(BENCH_TIME) $(GO) run ./cmd/contactsbench
+
+## bench-stages: go test benchmarks of each pipeline stage, with allocations
+bench-stages:
+	$(GO) test -run '^$$' -bench . -benchmem ./spec ./fixtures ./mockserver/...
 
 build:
 	$(GO) build -o bin/contactsmock ./cmd/contactsmock
