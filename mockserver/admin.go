@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -119,32 +120,122 @@ func adminCreateLocation(s *Server, r *http.Request) (int, any, error) {
 	if err := s.decodeAdmin(r, &in); err != nil {
 		return 0, nil, err
 	}
-	var msgs []string
-	if in.ID != "" && !fixtures.ValidID(in.ID) {
-		msgs = append(msgs, "id must be 20 letters and digits")
-	}
 	if strings.TrimSpace(in.Name) == "" {
-		msgs = append(msgs, "name should not be empty")
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"name should not be empty"})
 	}
-	for _, p := range in.DuplicatePriority {
-		if p != "email" && p != "phone" {
-			msgs = append(msgs, "duplicatePriority must hold only email and phone")
-		}
+	if in.ID == "" {
+		in.ID = fixtures.NewID(rand.IntN)
 	}
-	if len(msgs) > 0 {
-		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
-	}
-	loc, err := s.store.CreateLocation(fixtures.Location{
+	loc, err := checkedLike(fixtures.Location{
 		ID: in.ID, Name: in.Name, CompanyID: in.CompanyID, Timezone: in.Timezone,
 		AllowDuplicateContact: in.AllowDuplicateContact, DuplicatePriority: in.DuplicatePriority,
 	})
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := s.store.CreateLocation(loc)
 	if errors.Is(err, store.ErrExists) {
 		return 0, nil, newError(http.StatusBadRequest, "a location with id "+in.ID+" exists already")
 	}
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, loc, nil
+	return http.StatusCreated, out, nil
+}
+
+// checkedLike passes a location (and what it lists) through the rules a fixture file obeys
+// (fixtures.Normalize), so that whatever the admin API stores loads back from a snapshot or a
+// state file. Problems are 422 with the place and the reason.
+func checkedLike(loc fixtures.Location) (fixtures.Location, error) {
+	doc := fixtures.Document{Version: fixtures.FormatVersion, Locations: []fixtures.Location{loc}}
+	if err := fixtures.Normalize(&doc); err != nil {
+		var fe *fixtures.Error
+		if errors.As(err, &fe) {
+			return fixtures.Location{}, newError(http.StatusUnprocessableEntity, []string{strings.TrimPrefix(fe.Path, "locations[0].") + " " + fe.Reason})
+		}
+		return fixtures.Location{}, newError(http.StatusUnprocessableEntity, []string{err.Error()})
+	}
+	return doc.Locations[0], nil
+}
+
+func adminAddAppointment(s *Server, r *http.Request) (int, any, error) {
+	var a fixtures.Appointment
+	if err := s.decodeAdmin(r, &a); err != nil {
+		return 0, nil, err
+	}
+	var msgs []string
+	if a.LocationID == "" {
+		msgs = append(msgs, "locationId should not be empty")
+	}
+	if a.ContactID == "" {
+		msgs = append(msgs, "contactId should not be empty")
+	}
+	if a.StartTime == 0 || a.EndTime == 0 || a.EndTime < a.StartTime {
+		msgs = append(msgs, "startTime and endTime must be ISO 8601 dates, endTime not before startTime")
+	}
+	if len(msgs) > 0 {
+		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
+	}
+	if _, err := s.store.GetContact(a.LocationID, a.ContactID); err != nil {
+		return 0, nil, err
+	}
+	if a.ID == "" {
+		a.ID = fixtures.NewID(rand.IntN)
+	}
+	if a.Title == "" {
+		a.Title = "Appointment"
+	}
+	if a.CalendarID == "" {
+		a.CalendarID = "mockCalendar00000001"
+	}
+	if a.DateAdded == 0 {
+		a.DateAdded = fixtures.At(s.clock.Now())
+	}
+	// The contact is named only so that the appointment's reference resolves.
+	loc, err := checkedLike(fixtures.Location{ID: a.LocationID, Name: "check",
+		Contacts: []fixtures.ContactRecord{{Contact: fixtures.Contact{ID: a.ContactID}}}, Appointments: []fixtures.Appointment{a}})
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := s.store.AddAppointment(loc.Appointments[0])
+	if errors.Is(err, store.ErrExists) {
+		return 0, nil, newError(http.StatusBadRequest, "an appointment with id "+a.ID+" exists already")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, out, nil
+}
+
+func adminAddBusiness(s *Server, r *http.Request) (int, any, error) {
+	var b fixtures.Business
+	if err := s.decodeAdmin(r, &b); err != nil {
+		return 0, nil, err
+	}
+	if b.LocationID == "" {
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"locationId should not be empty"})
+	}
+	if _, err := s.store.Location(b.LocationID); err != nil {
+		return 0, nil, newError(http.StatusBadRequest, err.Error())
+	}
+	if b.ID == "" {
+		b.ID = fixtures.NewObjectID(rand.IntN)
+	}
+	if b.DateAdded == 0 {
+		b.DateAdded = fixtures.At(s.clock.Now())
+	}
+	loc, err := checkedLike(fixtures.Location{ID: b.LocationID, Name: "check", Businesses: []fixtures.Business{b}})
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := s.store.AddBusiness(loc.Businesses[0])
+	if errors.Is(err, store.ErrExists) {
+		return 0, nil, newError(http.StatusBadRequest, "a business with id "+b.ID+" exists already")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, out, nil
 }
 
 // tokenResponse is the body of a minted token, in the live token endpoint's field names.
@@ -219,72 +310,4 @@ func tokenResponseOf(t *Token, now time.Time) tokenResponse {
 		Scope:     strings.Join(t.Scopes, " "), UserType: t.UserType,
 		LocationID: t.LocationID, CompanyID: t.CompanyID, UserID: t.UserID,
 	}
-}
-
-func adminAddAppointment(s *Server, r *http.Request) (int, any, error) {
-	var a fixtures.Appointment
-	if err := s.decodeAdmin(r, &a); err != nil {
-		return 0, nil, err
-	}
-	var msgs []string
-	if a.LocationID == "" {
-		msgs = append(msgs, "locationId should not be empty")
-	}
-	if a.ContactID == "" {
-		msgs = append(msgs, "contactId should not be empty")
-	}
-	if a.StartTime == 0 || a.EndTime == 0 || a.EndTime < a.StartTime {
-		msgs = append(msgs, "startTime and endTime must be ISO 8601 dates, endTime not before startTime")
-	}
-	if len(msgs) > 0 {
-		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
-	}
-	if a.Status == "" {
-		a.Status = "booked"
-	}
-	if a.AppointmentStatus == "" {
-		a.AppointmentStatus = a.Status
-	}
-	if a.Title == "" {
-		a.Title = "Appointment"
-	}
-	if a.CalendarID == "" {
-		a.CalendarID = "mockCalendar00000001"
-	}
-	out, err := s.store.AddAppointment(a)
-	if errors.Is(err, store.ErrExists) {
-		return 0, nil, newError(http.StatusBadRequest, "an appointment with id "+a.ID+" exists already")
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, out, nil
-}
-
-func adminAddBusiness(s *Server, r *http.Request) (int, any, error) {
-	var b fixtures.Business
-	if err := s.decodeAdmin(r, &b); err != nil {
-		return 0, nil, err
-	}
-	var msgs []string
-	if b.LocationID == "" {
-		msgs = append(msgs, "locationId should not be empty")
-	}
-	if strings.TrimSpace(b.Name) == "" {
-		msgs = append(msgs, "name should not be empty")
-	}
-	if b.ID != "" && !fixtures.ValidObjectID(b.ID) {
-		msgs = append(msgs, "id must be 24 hexadecimal digits")
-	}
-	if len(msgs) > 0 {
-		return 0, nil, newError(http.StatusUnprocessableEntity, msgs)
-	}
-	out, err := s.store.AddBusiness(b)
-	if errors.Is(err, store.ErrExists) {
-		return 0, nil, newError(http.StatusBadRequest, "a business with id "+b.ID+" exists already")
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, out, nil
 }

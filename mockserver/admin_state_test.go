@@ -65,8 +65,9 @@ func TestAdminSeed(t *testing.T) {
 	}{
 		{"yaml document adds a location", "application/yaml", yamlDoc, 200, 4, ""},
 		{"json document adds to an existing location", "application/json", `{"locations":[{"id":"` + locA + `","name":"ignored","contacts":[{"email":"new@example.com"}]}]}`, 200, 4, ""},
-		{"clashing contact id refused whole", "application/json", `{"locations":[{"id":"` + newLoc + `","name":"C","contacts":[{"id":"` + ctBob + `"}]}]}`, 400, 3, "used twice"},
+		{"clashing contact id refused whole", "application/json", `{"locations":[{"id":"` + newLoc + `","name":"C","contacts":[{"id":"` + ctBob + `"}]}]}`, 400, 3, "is already the id of"},
 		{"invalid document names the place", "application/json", `{"locations":[{"id":"` + newLoc + `","name":"C","contacts":[{"email":"x@"}]}]}`, 422, 3, "locations[0].contacts[0].email"},
+		{"clashing user id refused whole", "application/json", `{"locations":[{"id":"` + locA + `","name":"A","users":[{"id":"` + userA + `","name":"Twin"}]}]}`, 400, 3, "users"},
 		{"unknown field", "application/json", `{"locations":[],"extra":1}`, 422, 3, "extra"},
 		{"broken JSON", "application/json", `{"locations":[`, 422, 3, ""},
 	}

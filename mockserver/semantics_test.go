@@ -461,6 +461,7 @@ func TestAuthAndVersionErrors(t *testing.T) {
 		{"missing Version", false, "GET", "/contacts/" + ctAlice, func(h *harness) string { return h.full }, map[string]string{"Version": ""}, nil, 401, msgVersionMissing},
 		{"unknown Version", false, "GET", "/contacts/" + ctAlice, func(h *harness) string { return h.full }, map[string]string{"Version": "2020-01-01"}, nil, 401, msgVersionInvalid},
 		{"SDK default Version accepted", false, "GET", "/contacts/" + ctAlice, func(h *harness) string { return h.full }, map[string]string{"Version": "2023-02-21"}, nil, 200, ""},
+		{"v3 accepted, as the live probe found", false, "GET", "/contacts/" + ctAlice, func(h *harness) string { return h.full }, map[string]string{"Version": "v3"}, nil, 200, ""},
 		{"strict mode refuses it", true, "GET", "/contacts/" + ctAlice, func(h *harness) string { return h.full }, map[string]string{"Version": "2023-02-21"}, nil, 401, msgVersionInvalid},
 		{"Version checked before the token", false, "GET", "/contacts/" + ctAlice, func(h *harness) string { return "" }, map[string]string{"Version": ""}, nil, 401, msgVersionMissing},
 		{"auth before validation", false, "POST", "/contacts/", func(h *harness) string { return "bad" }, nil, `{"broken`, 401, msgInvalidJWT},

@@ -117,7 +117,6 @@ type Server struct {
 	faults   *faultSet
 	journal  *journal
 	sleep    func(context.Context, time.Duration) error // waits injected latency (tests fake it)
-	versions map[string]bool
 	handlers map[string]handlerFunc
 	admin    http.Handler
 	log      *slog.Logger
@@ -175,7 +174,6 @@ func New(cfg Config) (*Server, error) {
 		faults:   newFaultSet(cfg.FaultSeed, cfg.Spec),
 		journal:  newJournal(cfg.JournalSize, cfg.JournalBodies),
 		sleep:    sleepContext,
-		versions: map[string]bool{},
 		handlers: map[string]handlerFunc{},
 		log:      cfg.Logger,
 	}
@@ -188,13 +186,6 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.oauth = oauth
-	vs := s.spec.VersionValues()
-	if cfg.StrictVersion && len(vs) > 0 {
-		vs = vs[:1]
-	}
-	for _, v := range vs {
-		s.versions[v] = true
-	}
 	for _, op := range s.spec.Operations {
 		h := operationHandlers[op.ID]
 		if h == nil {
@@ -339,7 +330,7 @@ func (s *Server) run(c *call) response {
 		switch {
 		case v == "" && op.VersionRequired:
 			return errorResponse(newError(http.StatusUnauthorized, msgVersionMissing))
-		case v != "" && !s.versions[v]:
+		case v != "" && !op.AcceptsVersion(v, s.cfg.StrictVersion):
 			return errorResponse(newError(http.StatusUnauthorized, msgVersionInvalid))
 		}
 	}

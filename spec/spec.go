@@ -62,6 +62,9 @@ type Operation struct {
 	SuccessStatus int
 	// Statuses lists every declared status, ascending.
 	Statuses []int
+	// Versions are the values the operation's Version header takes, the documented one first; empty
+	// when it names none (any value is then accepted).
+	Versions []string
 	// Versioned reports whether the operation declares the Version header.
 	Versioned bool
 	// VersionRequired reports whether that header is required.
@@ -101,20 +104,21 @@ func (o *Operation) Route() *routers.Route { return o.route }
 // Operation returns the operation with the given operationId, or nil.
 func (s *Spec) Operation(id string) *Operation { return s.byID[id] }
 
-// VersionValues returns the values the document accepts for the Version header, the documented one
-// first. Nil if no operation declares the header.
-func (s *Spec) VersionValues() []string {
-	p := s.Doc.Components.Parameters[VersionHeader]
-	if p == nil || p.Value == nil || p.Value.Schema == nil || p.Value.Schema.Value == nil {
-		return nil
+// AcceptsVersion reports whether the operation takes a Version header value: one of Versions (only
+// the first, the documented one, when strict), or any value when it names none.
+func (o *Operation) AcceptsVersion(v string, strict bool) bool {
+	switch {
+	case len(o.Versions) == 0:
+		return true
+	case strict:
+		return v == o.Versions[0]
 	}
-	var out []string
-	for _, v := range p.Value.Schema.Value.Enum {
-		if s, ok := v.(string); ok {
-			out = append(out, s)
+	for _, x := range o.Versions {
+		if x == v {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 var (
@@ -259,6 +263,13 @@ func newOperation(doc *openapi3.T, path string, item *openapi3.PathItem, method 
 		case p.Value.In == openapi3.ParameterInHeader && p.Value.Name == VersionHeader:
 			o.Versioned = true
 			o.VersionRequired = p.Value.Required
+			if sc := p.Value.Schema; sc != nil && sc.Value != nil {
+				for _, v := range sc.Value.Enum {
+					if str, ok := v.(string); ok {
+						o.Versions = append(o.Versions, str)
+					}
+				}
+			}
 		case p.Value.In == openapi3.ParameterInQuery:
 			o.QueryParams = append(o.QueryParams, p.Value.Name)
 		}

@@ -35,8 +35,20 @@ func TestEmbeddedDocumentIndex(t *testing.T) {
 	if contacts != 32 {
 		t.Errorf("%d contacts operations, want 32", contacts)
 	}
-	if got := s.VersionValues(); len(got) == 0 || got[0] != "2021-07-28" {
-		t.Errorf("VersionValues() = %v, want 2021-07-28 first", got)
+	for _, op := range s.Operations {
+		if !op.Versioned {
+			continue
+		}
+		if len(op.Versions) == 0 || op.Versions[0] != "2021-07-28" {
+			t.Errorf("%s: Versions %v, want 2021-07-28 first", op.ID, op.Versions)
+		}
+		if !op.AcceptsVersion("2023-02-21", false) || op.AcceptsVersion("2023-02-21", true) || !op.AcceptsVersion("2021-07-28", true) || op.AcceptsVersion("2020-01-01", false) {
+			t.Errorf("%s: AcceptsVersion does not follow the enum and strict mode", op.ID)
+		}
+	}
+	// An operation whose Version header names no values accepts any.
+	if !(&Operation{}).AcceptsVersion("anything", true) {
+		t.Errorf("an operation without Version values refused a value")
 	}
 }
 

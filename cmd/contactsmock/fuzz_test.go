@@ -44,7 +44,7 @@ func FuzzStateFile(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		fl := &serveFlags{stateFile: path, seed: 42}
+		fl := &serveFlags{stateFile: path, gen: genFlags{seed: 42}}
 		doc, _, err := fl.initialState()
 		if err != nil {
 			if !strings.Contains(err.Error(), "state file") || !strings.Contains(err.Error(), path) {

@@ -60,7 +60,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"serve", "--bogus"}, 2, "flag provided but not defined"},
 		{"zero seed", []string{"--seed", "0"}, 2, "must not be 0"},
 		{"fixtures without subcommand", []string{"fixtures"}, 2, "fixtures generate"},
-		{"fixtures zero seed", []string{"fixtures", "generate", "--seed", "0"}, 1, "seed must not be 0"},
+		{"fixtures zero seed", []string{"fixtures", "generate", "--seed", "0"}, 2, "seed must not be 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,6 +143,11 @@ func TestGeneratedFileStartsTheSameState(t *testing.T) {
 	}
 	if bytes.Equal(fromSeed, stateOf(t, "--seed", "8", "--contacts", "40", "--locations", "2")) {
 		t.Errorf("another seed gave the same state")
+	}
+	// --contacts 0 means no contacts, for serve and generate alike.
+	code, empty, _ := run(t, "fixtures", "generate", "--contacts", "0")
+	if code != 0 || strings.Contains(empty, `"contacts"`) || !bytes.Equal(stateOf(t, "--contacts", "0"), []byte(empty)) {
+		t.Errorf("--contacts 0 did not start without contacts the same way in both commands")
 	}
 }
 

@@ -27,9 +27,7 @@ type serveFlags struct {
 	specFile         string
 	strictVersion    bool
 	strictResponses  bool
-	seed             int64
-	contacts         int
-	locations        int
+	gen              genFlags
 	fixturesFile     string
 	stateFile        string
 	snapshotInterval time.Duration
@@ -66,9 +64,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.specFile, "spec", "", "OpenAPI document to serve instead of the embedded one (`FILE`, YAML or JSON)")
 	fs.BoolVar(&f.strictVersion, "strict-version", false, "accept only the documented Version header value (2021-07-28); by default every value the live server accepts is taken")
 	fs.BoolVar(&f.strictResponses, "strict-responses", false, "validate every response against the document before sending it; a mismatch becomes a 500 naming the problem (slow: for debugging the mock)")
-	fs.Int64Var(&f.seed, "seed", 42, "seed of the generated data (`N`, non-zero); the same seed gives the same data")
-	fs.IntVar(&f.contacts, "contacts", fixtures.DefaultContacts, "`N` contacts generated per location")
-	fs.IntVar(&f.locations, "locations", 1, "`N` locations generated")
+	f.gen.register(fs)
 	fs.StringVar(&f.fixturesFile, "fixtures", "", "load this fixture document (`FILE`, JSON or YAML) instead of generating data; it may ask for generated data itself")
 	fs.StringVar(&f.stateFile, "state-file", "", "keep the state in this file (`PATH`): loaded at start if present, written atomically every --snapshot-interval and on shutdown")
 	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", 30*time.Second, "`DURATION` between writes of the state to --state-file (0 writes only on shutdown)")
@@ -139,13 +135,8 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 		fmt.Fprintf(stderr, "serve takes no arguments, got %q\n", fs.Args())
 		return nil, errUsage
 	}
-	if f.seed == 0 {
-		fmt.Fprintln(stderr, "--seed must not be 0: an explicit seed keeps runs replayable")
-		return nil, errUsage
-	}
-	if f.contacts < 0 || f.locations < 1 {
-		fmt.Fprintln(stderr, "--contacts must be >= 0 and --locations >= 1")
-		return nil, errUsage
+	if err := f.gen.check(stderr); err != nil {
+		return nil, err
 	}
 	if f.pprofAddr != "" {
 		if err := checkPprofAddr(f.pprofAddr); err != nil {
@@ -347,11 +338,11 @@ func (f *serveFlags) initialState() (fixtures.Document, string, error) {
 		}
 		return doc, "fixtures " + f.fixturesFile, nil
 	}
-	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: f.seed, Contacts: f.contacts, Locations: f.locations})
+	doc, err := fixtures.Generate(f.gen.options())
 	if err != nil {
 		return fixtures.Document{}, "", err
 	}
-	return doc, fmt.Sprintf("generated (seed %d, %d contacts per location)", f.seed, f.contacts), nil
+	return doc, fmt.Sprintf("generated (seed %d, %d contacts per location)", f.gen.seed, f.gen.contacts), nil
 }
 
 // printBanner tells the user how to call the mock.

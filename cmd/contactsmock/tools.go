@@ -92,9 +92,8 @@ func fixturesCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := flag.NewFlagSet("fixtures generate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	seed := fs.Int64("seed", 42, "seed of the generated data (`N`, non-zero)")
-	contacts := fs.Int("contacts", fixtures.DefaultContacts, "`N` contacts per location")
-	locations := fs.Int("locations", 1, "`N` locations")
+	var g genFlags
+	g.register(fs)
 	fs.Usage = func() { fmt.Fprint(stderr, fixturesUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -102,9 +101,42 @@ func fixturesCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		return errUsage
 	}
-	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: *seed, Contacts: *contacts, Locations: *locations})
+	if err := g.check(stderr); err != nil {
+		return err
+	}
+	doc, err := fixtures.Generate(g.options())
 	if err != nil {
 		return err
 	}
 	return fixtures.Write(stdout, doc)
+}
+
+// genFlags are the flags that say what to generate; serve and fixtures generate share them, so the
+// same flags always mean the same data.
+type genFlags struct {
+	seed      int64
+	contacts  int
+	locations int
+}
+
+func (g *genFlags) register(fs *flag.FlagSet) {
+	fs.Int64Var(&g.seed, "seed", 42, "seed of the generated data (`N`, non-zero); the same seed gives the same data")
+	fs.IntVar(&g.contacts, "contacts", fixtures.DefaultContacts, "`N` contacts generated per location (0: locations without contacts)")
+	fs.IntVar(&g.locations, "locations", 1, "`N` locations generated")
+}
+
+func (g *genFlags) check(stderr io.Writer) error {
+	if g.seed == 0 {
+		fmt.Fprintln(stderr, "--seed must not be 0: an explicit seed keeps runs replayable")
+		return errUsage
+	}
+	if g.contacts < 0 || g.locations < 1 {
+		fmt.Fprintln(stderr, "--contacts must be >= 0 and --locations >= 1")
+		return errUsage
+	}
+	return nil
+}
+
+func (g *genFlags) options() fixtures.GenerateOptions {
+	return fixtures.GenerateOptions{Seed: g.seed, Contacts: g.contacts, NoContacts: g.contacts == 0, Locations: g.locations}
 }

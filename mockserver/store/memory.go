@@ -496,22 +496,35 @@ func applyInput(l *location, c *fixtures.Contact, in ContactInput, ignoreGender 
 		}
 	}
 	if in.CustomFields.Has() {
-		for _, f := range in.CustomFields.V {
+		for k, f := range in.CustomFields.V {
 			id := f.ID
-			if id == "" && f.Key != "" {
-				for _, d := range l.info.CustomFields {
-					if strings.TrimPrefix(d.Key, "contact.") == strings.TrimPrefix(f.Key, "contact.") {
-						id = d.ID
-						break
-					}
+			var def *fixtures.CustomFieldDef
+			for i, d := range l.info.CustomFields {
+				if (id != "" && d.ID == id) || (id == "" && f.Key != "" &&
+					strings.TrimPrefix(d.Key, "contact.") == strings.TrimPrefix(f.Key, "contact.")) {
+					def = &l.info.CustomFields[i]
+					id = d.ID
+					break
 				}
 			}
 			if id == "" {
 				continue // an unknown key is ignored, as live
 			}
-			val := slices.Clone(f.FieldValue)
-			if len(val) == 0 {
+			var val json.RawMessage
+			if len(f.FieldValue) == 0 {
 				val = json.RawMessage(`""`)
+			} else {
+				var b bytes.Buffer
+				_ = json.Compact(&b, f.FieldValue) // valid: it was decoded
+				val = b.Bytes()
+			}
+			// A defined field takes the values its type takes: the same rule a fixture file's
+			// values pass, so every stored value loads back.
+			if def != nil {
+				if reason := fixtures.CheckFieldValue(def.DataType, val); reason != "" {
+					msgs = append(msgs, fmt.Sprintf("customFields.%d.field_value %s", k, reason))
+					continue
+				}
 			}
 			i := slices.IndexFunc(c.CustomFields, func(x fixtures.CustomField) bool { return x.ID == id })
 			switch {

@@ -83,9 +83,21 @@ func (m *Memory) Merge(doc fixtures.Document) error {
 		dst.Appointments = append(dst.Appointments, l.Appointments...)
 		dst.Businesses = append(dst.Businesses, l.Businesses...)
 	}
+	// The whole passes the fixture rules again, so clashes between the parts (a user, custom
+	// field or contact id listed twice) refuse the document and the state stays loadable.
+	if err := fixtures.Normalize(&cur); err != nil {
+		return err
+	}
 	next, err := buildState(cur)
 	if err != nil {
 		return err
+	}
+	// Deleted contacts are not part of documents; the locations that stay keep their memory of
+	// them (bulk tagging's "contact is deleted", cursors naming a deleted contact).
+	for id, l := range next.locs {
+		if old := m.locs[id]; old != nil {
+			l.deleted = old.deleted
+		}
 	}
 	m.locs, m.order, m.contactLoc = next.locs, next.order, next.contactLoc
 	return nil
