@@ -73,7 +73,7 @@ FUZZ_TARGETS := \
 	./fixtures:FuzzParse ./cmd/contactsmock:FuzzStateFile \
 	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify \
 	./fixtures:FuzzAppendJSONString ./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans \
-	./mockserver:FuzzBodyLocation ./mockserver:FuzzFillFromDecoded ./mockserver/store:FuzzOptString
+	./mockserver:FuzzFillFromDecoded ./mockserver/store:FuzzOptString
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "== $$fn ($$pkg, $(FUZZTIME))"; \

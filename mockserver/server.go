@@ -412,60 +412,20 @@ func (s *Server) authorize(c *call) error {
 	return nil
 }
 
-// bodyLocation returns the locationId the body names: what decoding it into
-// struct{LocationID any `json:"locationId"`} reads (encoding/json matches the key case-insensitively
-// and the last match wins), as a string, or "". A JSON body is decoded once, into the generic value
-// request validation needs anyway, and the location read from it; only when that value cannot tell
-// which key encoding/json would pick (a non-ASCII key, two keys matching) is the body probed again.
+// bodyLocation returns the locationId the JSON body names, read as the live server reads it (the
+// exact key locationId of the top-level object, a string), or "". The body is decoded once, into the
+// generic value request validation needs anyway.
 func (c *call) bodyLocation() string {
-	if c.op.BodyContentType == "application/json" {
-		var v any
-		if json.Unmarshal(c.body, &v) != nil {
-			return "" // not JSON: the probe fails the same way
-		}
-		c.decoded, c.haveDecoded = v, true
-		if named, decided := locationOf(v); decided {
-			return named
-		}
-	}
-	return probeLocation(c.body)
-}
-
-// locationOf reads the location from a decoded body, if it can tell what probeLocation would read.
-func locationOf(v any) (named string, decided bool) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return "", true // null, an array, a scalar: the probe reads nothing
-	}
-	var found any
-	matches := 0
-	for k, x := range m {
-		for i := 0; i < len(k); i++ {
-			if k[i] >= 0x80 {
-				return "", false // encoding/json folds some non-ASCII letters to ASCII ones
-			}
-		}
-		if strings.EqualFold(k, "locationId") {
-			found = x
-			matches++
-		}
-	}
-	if matches > 1 {
-		return "", false // the last in the document wins, and the map does not keep the order
-	}
-	named, _ = found.(string)
-	return named, true
-}
-
-// probeLocation reads the location as the struct probe does.
-func probeLocation(body []byte) string {
-	var probe struct {
-		LocationID any `json:"locationId"`
-	}
-	if json.Unmarshal(body, &probe) != nil {
+	if c.op.BodyContentType != "application/json" {
 		return ""
 	}
-	named, _ := probe.LocationID.(string)
+	var v any
+	if json.Unmarshal(c.body, &v) != nil {
+		return "" // not JSON: validation answers it
+	}
+	c.decoded, c.haveDecoded = v, true
+	m, _ := v.(map[string]any)
+	named, _ := m["locationId"].(string)
 	return named
 }
 
