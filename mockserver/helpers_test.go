@@ -103,6 +103,9 @@ func newHarness(t *testing.T, mutate ...func(*Config)) *harness {
 		for _, v := range srv.Violations() {
 			t.Errorf("response did not conform to the document: %v", v)
 		}
+		if n, kept := srv.ViolationCount(), len(srv.Violations()); n > kept {
+			t.Errorf("and %d more non-conforming responses", n-kept)
+		}
 	})
 	h.full = h.mint(locA, ScopeContactsReadonly, ScopeContactsWrite)
 	h.ro = h.mint(locA, ScopeContactsReadonly)

@@ -124,6 +124,8 @@ type Server struct {
 
 	mu         sync.Mutex // guards violations
 	violations []error
+	// violationCount counts every violation, also those past maxViolations.
+	violationCount int
 
 	saveMu sync.Mutex // serialises state-file writes
 }
@@ -226,11 +228,19 @@ func (s *Server) Spec() *spec.Spec { return s.spec }
 // random when none was.
 func (s *Server) FaultSeed() int64 { return s.faults.seed }
 
-// Violations returns the responses that did not conform to the document (StrictResponses only).
+// Violations returns the first responses (and webhook payloads) that did not conform to the
+// document (StrictResponses only).
 func (s *Server) Violations() []error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.violations)
+}
+
+// ViolationCount counts every non-conforming response or payload (Violations keeps the first 100).
+func (s *Server) ViolationCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.violationCount
 }
 
 // MintToken issues an access token of the default client for a location (the admin API's quick
@@ -450,6 +460,32 @@ func (s *Server) readBody(c *call) error {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// encodeJSON writes v as JSON the way every answer is written: no HTML escaping, no trailing
+// newline.
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1)
+	return nil
+}
+
+// maxViolations bounds the violations kept in strict mode (a broken mock in a long run must not
+// grow without limit); the count goes on.
+const maxViolations = 100
+
+// addViolation records a response or webhook payload that does not conform to the document.
+func (s *Server) addViolation(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.violationCount++
+	if len(s.violations) < maxViolations {
+		s.violations = append(s.violations, err)
+	}
+}
+
 // write encodes and writes a response, with the rate-limit headers of the request's client (the
 // response's own headers win). In strict mode it first validates the response against the document.
 // It returns the response as written and, when the journal keeps bodies, a copy of the body.
@@ -473,26 +509,27 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 			}
 		}
 		if !appended {
-			enc := json.NewEncoder(buf)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(resp.body); err != nil {
+			if err := encodeJSON(buf, resp.body); err != nil {
 				resp = errorResponse(newError(http.StatusInternalServerError, "mockserver bug: "+err.Error()))
 				buf.Reset()
-				_ = json.NewEncoder(buf).Encode(resp.body)
+				_ = encodeJSON(buf, resp.body)
 			}
-			buf.Truncate(buf.Len() - 1) // Encode's newline
 		}
 		h["Content-Type"] = []string{"application/json; charset=utf-8"}
 	}
 	if s.cfg.StrictResponses && op != nil && resp.status < 500 && !resp.injected {
 		if err := op.ValidateResponse(context.Background(), r, resp.status, h, buf.Bytes()); err != nil {
-			s.mu.Lock()
-			s.violations = append(s.violations, err)
-			s.mu.Unlock()
+			s.addViolation(err)
 			s.log.Error("response does not conform to the document", "err", err)
 			resp = errorResponse(newError(http.StatusInternalServerError, err.Error()))
 			buf.Reset()
-			_ = json.NewEncoder(buf).Encode(resp.body)
+			_ = encodeJSON(buf, resp.body)
+			for k := range h {
+				if strings.HasPrefix(k, "X-Ratelimit") || k == "Content-Type" {
+					continue
+				}
+				delete(h, k) // the replaced answer's own headers do not describe the 500
+			}
 		}
 	}
 	var sent []byte

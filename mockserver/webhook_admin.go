@@ -32,9 +32,7 @@ func (s *Server) initWebhooks() error {
 			return s.spec.ValidateWebhook(event, body)
 		}
 		h.violation = func(err error) {
-			s.mu.Lock()
-			s.violations = append(s.violations, err)
-			s.mu.Unlock()
+			s.addViolation(err)
 			s.log.Error("webhook payload does not conform to the document", "err", err)
 		}
 	}

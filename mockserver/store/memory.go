@@ -47,7 +47,8 @@ type location struct {
 	byPhone map[string][]*contact
 	// deleted remembers deleted contacts by id (bulk tagging reports "contact is deleted") with
 	// their place in byAdded, so that a page cursor naming one still resumes where it was.
-	deleted map[string]placeKey
+	deleted      map[string]placeKey
+	deletedOrder []string // deleted ids, oldest first (see rememberDeleted)
 
 	// The haystacks of free-text queries are made for the whole location by its first query, in
 	// one string laid out in byAdded order (a scan of 100,000 contacts then reads memory in
@@ -103,6 +104,20 @@ func newLocation(info fixtures.Location) *location {
 		deleted:      map[string]placeKey{},
 		businessByID: map[string]*fixtures.Business{},
 	}
+}
+
+// maxDeletedRemembered bounds the memory of deleted contacts per location: the oldest is forgotten
+// first, so a long run of creates and deletes never grows without limit.
+const maxDeletedRemembered = 10000
+
+// rememberDeleted records a deleted contact (bulk tagging's "contact is deleted", cursors naming it).
+func (l *location) rememberDeleted(id string, k placeKey) {
+	if len(l.deletedOrder) >= maxDeletedRemembered {
+		delete(l.deleted, l.deletedOrder[0])
+		l.deletedOrder = l.deletedOrder[1:]
+	}
+	l.deleted[id] = k
+	l.deletedOrder = append(l.deletedOrder, id)
 }
 
 // --- helpers that assume m.mu is held -------------------------------------------------------
@@ -716,7 +731,7 @@ func (m *Memory) DeleteContact(loc, id string) error {
 	}
 	l.remove(c)
 	delete(m.contactLoc, id)
-	l.deleted[id] = placeKey{added: c.c.DateAdded, seq: c.seq}
+	l.rememberDeleted(id, placeKey{added: c.c.DateAdded, seq: c.seq})
 	l.appointments = slices.DeleteFunc(l.appointments, func(a *fixtures.Appointment) bool { return a.ContactID == id })
 	m.emitLocked(Event{Type: ContactDelete, LocationID: loc, Contact: &c.c.Contact})
 	return nil

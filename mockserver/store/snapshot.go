@@ -96,7 +96,7 @@ func (m *Memory) Merge(doc fixtures.Document) error {
 	// them (bulk tagging's "contact is deleted", cursors naming a deleted contact).
 	for id, l := range next.locs {
 		if old := m.locs[id]; old != nil {
-			l.deleted = old.deleted
+			l.deleted, l.deletedOrder = old.deleted, old.deletedOrder
 		}
 	}
 	m.locs, m.order, m.contactLoc = next.locs, next.order, next.contactLoc
