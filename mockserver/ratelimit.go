@@ -216,8 +216,8 @@ func (l *limiter) peek(key rateKey, now time.Time) rateState {
 	return st
 }
 
-// roll opens a new window or day when now is past the current one, or before it (the mock's clock
-// can be put back by an admin reset).
+// roll opens a new window or day when now is past the current one, or before it (a clock that is
+// not the wall clock, such as a test's, can move back).
 func (b *bucket) roll(now time.Time, window time.Duration) {
 	if !now.Before(b.dayEnd) || now.Before(b.dayEnd.Add(-24*time.Hour)) {
 		b.dayEnd, b.dayCount = nextUTCMidnight(now), 0

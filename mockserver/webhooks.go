@@ -752,36 +752,54 @@ func (f WebhookDeliveryFilter) match(d *delivery) bool {
 		(f.State == "" || f.State == d.state) && (f.ContactID == "" || f.ContactID == d.contactID)
 }
 
+// deliveries lists the log, newest first. Payloads are rendered after logMu is released: every
+// store write emits under the store lock and records under logMu, so logMu is held only to copy.
 func (w *webhooks) deliveries(f WebhookDeliveryFilter) []WebhookDelivery {
-	w.logMu.Lock()
-	defer w.logMu.Unlock()
+	var found []*delivery
 	out := []WebhookDelivery{}
+	w.logMu.Lock()
 	for i := len(w.ring) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- {
 		if d := w.ring[i]; f.match(d) {
+			found = append(found, d)
 			out = append(out, d.viewLocked())
 		}
+	}
+	w.logMu.Unlock()
+	for i, d := range found {
+		out[i].Payload = d.payloadJSON()
 	}
 	return out
 }
 
 func (w *webhooks) delivery(id string) (WebhookDelivery, bool) {
 	w.logMu.Lock()
-	defer w.logMu.Unlock()
 	d := w.byID[id]
+	var v WebhookDelivery
+	if d != nil {
+		v = d.viewLocked()
+	}
+	w.logMu.Unlock()
 	if d == nil {
 		return WebhookDelivery{}, false
 	}
-	return d.viewLocked(), true
+	v.Payload = d.payloadJSON()
+	return v, true
 }
 
-func (d *delivery) viewLocked() WebhookDelivery {
+// payloadJSON is the delivery's body as raw JSON (rendered once, see payload).
+func (d *delivery) payloadJSON() json.RawMessage {
 	body, _ := d.payload()
+	return json.RawMessage(body)
+}
+
+// viewLocked copies the delivery for the admin API, without its payload (the caller adds it after
+// releasing webhooks.logMu, which it holds).
+func (d *delivery) viewLocked() WebhookDelivery {
 	v := WebhookDelivery{
 		ID: d.id, WebhookID: d.webhookID, EventType: d.event, RegistrationID: d.regID, URL: d.url,
 		LocationID: d.locationID, ResourceID: d.resourceID, ContactID: d.contactID, State: d.state,
 		Attempts: len(d.history), Statuses: make([]int, len(d.history)), History: slices.Clone(d.history),
 		LastError: d.lastError, CreatedAt: d.created, ReplayOf: d.replayOf, Signature: d.signature,
-		Payload: json.RawMessage(body),
 	}
 	for i, a := range d.history {
 		v.Statuses[i] = a.Status
@@ -820,8 +838,10 @@ func (w *webhooks) replay(id string) (WebhookDelivery, error) {
 	}
 	w.enqueueLocked(w.regs[i], d)
 	w.logMu.Lock()
-	defer w.logMu.Unlock()
-	return d.viewLocked(), nil
+	v := d.viewLocked()
+	w.logMu.Unlock()
+	v.Payload = d.payloadJSON()
+	return v, nil
 }
 
 // --- stopping -------------------------------------------------------------------------------

@@ -87,13 +87,11 @@ func TestWebhookLatencyUnderLoad(t *testing.T) {
 	}
 }
 
-// TestWebhookLatencyPaced is the same measurement with one client waiting for each webhook before
-// the next create, so the queue never builds up: the latency of the delivery path itself.
+// TestWebhookLatencyPaced: one client waits for each create's webhook before the next create, so
+// the queue never builds up; every webhook must arrive (within 10 s), and the latency of the delivery
+// path itself is logged (never asserted: timing belongs in benchmarks).
 func TestWebhookLatencyPaced(t *testing.T) {
-	if testing.Short() {
-		t.Skip("load measurement")
-	}
-	const total = 300
+	const total = 100
 	h := newHookHarness(t, func(c *Config) { c.StrictResponses = false })
 	got := make(chan time.Time, 1)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
