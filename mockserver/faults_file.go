@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/contactsmock/contactsmock/fixtures"
 )
 
 // LoadFaults reads faults from a JSON or YAML file (by extension: .json is JSON, anything else is
@@ -28,27 +31,35 @@ func LoadFaults(file string) ([]Fault, error) {
 	return faults, nil
 }
 
+// faultsFile is a fault file's object form, {"faults": [...]}.
+type faultsFile struct {
+	Faults []Fault `json:"faults"`
+}
+
 func parseFaults(data []byte, isJSON bool) ([]Fault, error) {
 	if !isJSON {
-		var doc any
-		if err := yaml.Unmarshal(data, &doc); err != nil {
+		// The fixtures' converter, guided by the Fault type: Retry-After: 5 or id: 2024 stay strings.
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err != nil {
 			return nil, err
 		}
-		if doc == nil {
+		if len(root.Content) == 0 {
 			return nil, nil
 		}
+		t := reflect.TypeFor[[]Fault]()
+		if root.Content[0].Kind == yaml.MappingNode {
+			t = reflect.TypeFor[faultsFile]()
+		}
 		var err error
-		if data, err = json.Marshal(doc); err != nil {
-			return nil, fmt.Errorf("not a JSON-compatible document: %w", err)
+		if data, err = fixtures.YAMLToJSON(data, t); err != nil {
+			return nil, err
 		}
 	}
 	data = bytes.TrimSpace(data)
 	var faults []Fault
 	var err error
 	if len(data) > 0 && data[0] == '{' {
-		var doc struct {
-			Faults []Fault `json:"faults"`
-		}
+		var doc faultsFile
 		err = decodeStrict(data, &doc)
 		faults = doc.Faults
 	} else {

@@ -528,6 +528,13 @@ func TestLoadFaults(t *testing.T) {
   headers: {Retry-After: "5"}
   probability: 0.1
 `, []string{"slow-search", ""}, false},
+		{"yaml object, unquoted header value and numeric-looking id", "faults.yaml", `
+faults:
+  - id: 2024
+    operationId: get-contact
+    status: 503
+    headers: {Retry-After: 5}
+`, []string{"2024"}, false},
 		{"json object", "faults.json", `{"faults": [{"operationId": "get-contact", "drop": true, "count": 1}]}`, []string{""}, false},
 		{"yaml that is json", "faults.yml", `[{"status": 500}]`, []string{""}, false},
 		{"empty yaml", "faults.yaml", "", nil, false},
