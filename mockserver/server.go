@@ -364,8 +364,7 @@ func (s *Server) run(c *call) response {
 	}
 	if !c.haveDecoded && op.HasBody && op.BodyContentType == "application/json" && len(c.body) > 0 {
 		// Decoded here rather than inside validation, so that the handler can use it too.
-		var v any
-		if json.Unmarshal(c.body, &v) == nil {
+		if v, ok := unmarshalAny(c.body); ok {
 			c.decoded, c.haveDecoded = v, true
 		}
 	}
@@ -428,8 +427,8 @@ func (s *Server) authorize(c *call) error {
 // which key encoding/json would pick (a non-ASCII key, two keys matching) is the body probed again.
 func (c *call) bodyLocation() string {
 	if c.op.BodyContentType == "application/json" {
-		var v any
-		if json.Unmarshal(c.body, &v) != nil {
+		v, ok := unmarshalAny(c.body)
+		if !ok {
 			return "" // not JSON: the probe fails the same way
 		}
 		c.decoded, c.haveDecoded = v, true
