@@ -133,6 +133,8 @@ var ok = succeded{Succeded: true}
 type sharedStore interface {
 	ContactShared(loc, id string) (*store.Stored, error)
 	ListContactsShared(loc string, q store.ListQuery) (store.SharedPage, error)
+	CreateContactShared(loc string, in store.ContactInput) (*store.Stored, error)
+	UpdateContactShared(loc, id string, in store.ContactInput) (*store.Stored, error)
 }
 
 func getContact(s *Server, c *call) (any, error) {
@@ -155,6 +157,13 @@ func updateContact(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	if ss, ok := s.store.(sharedStore); ok {
+		st, err := ss.UpdateContactShared(c.loc(), c.params["contactId"], in)
+		if err != nil {
+			return nil, err
+		}
+		return sharedUpdatedBody{true, &st.Contact}, nil
+	}
 	ct, err := s.store.UpdateContact(c.loc(), c.params["contactId"], in)
 	if err != nil {
 		return nil, err
@@ -173,6 +182,13 @@ func createContact(s *Server, c *call) (any, error) {
 	var in store.ContactInput
 	if err := c.decode(&in); err != nil {
 		return nil, err
+	}
+	if ss, ok := s.store.(sharedStore); ok {
+		st, err := ss.CreateContactShared(c.loc(), in)
+		if err != nil {
+			return nil, err
+		}
+		return sharedContactBody{&st.Contact}, nil
 	}
 	ct, err := s.store.CreateContact(c.loc(), in)
 	if err != nil {

@@ -573,6 +573,36 @@ func (m *Memory) CreateContact(loc string, in ContactInput) (fixtures.Contact, e
 	return cloneContact(c.c.Contact), nil
 }
 
+// CreateContactShared is CreateContact answering the stored contact itself, read-only (see
+// Stored), instead of a copy.
+func (m *Memory) CreateContactShared(loc string, in ContactInput) (*Stored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return nil, err
+	}
+	c, err := m.createLocked(l, in, !l.info.AllowDuplicateContact)
+	if err != nil {
+		return nil, err
+	}
+	return c.c, nil
+}
+
+// UpdateContactShared is UpdateContact answering the stored contact itself, read-only.
+func (m *Memory) UpdateContactShared(loc, id string, in ContactInput) (*Stored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.updateLocked(l, c, in, false, false); err != nil {
+		return nil, err
+	}
+	return c.c, nil
+}
+
 func (m *Memory) createLocked(l *location, in ContactInput, checkDuplicates bool) (*contact, error) {
 	now := m.stampLocked()
 	// Built before it is stored: until insert, nobody else sees it.
