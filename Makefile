@@ -74,7 +74,7 @@ FUZZ_TARGETS := \
 	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify \
 	./fixtures:FuzzAppendJSONString ./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans \
 	./mockserver:FuzzBodyLocation ./mockserver:FuzzFillFromDecoded ./mockserver/store:FuzzOptString \
-	./mockserver:FuzzUnmarshalAny
+	./mockserver:FuzzUnmarshalAny ./mockserver/store:FuzzCompareLowered ./mockserver/store:FuzzTagKey
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "== $$fn ($$pkg, $(FUZZTIME))"; \
