@@ -237,7 +237,7 @@ type listMeta struct {
 }
 
 func listContacts(s *Server, c *call) (any, error) {
-	q := c.r.URL.Query()
+	q := c.query()
 	lq := store.ListQuery{Limit: 20, StartAfterID: q.Get("startAfterId"), Query: q.Get("query")}
 	if v := q.Get("limit"); v != "" {
 		n, _ := strconv.ParseFloat(v, 64) // validated: an integer in 1..100
@@ -327,7 +327,7 @@ func searchContacts(s *Server, c *call) (any, error) {
 }
 
 func duplicateContact(s *Server, c *call) (any, error) {
-	q := c.r.URL.Query()
+	q := c.query()
 	email, number := q.Get("email"), q.Get("number")
 	if email == "" && number == "" {
 		return nil, newError(http.StatusBadRequest, "Pass at least one of number, email to look up a duplicate contact")
@@ -346,7 +346,7 @@ func contactsByBusiness(s *Server, c *call) (any, error) {
 		// Business ids are ObjectIds; the live store cannot even look up anything else.
 		return nil, newError(http.StatusBadRequest, "Invalid business id "+id)
 	}
-	q := c.r.URL.Query()
+	q := c.query()
 	limit, skip := 25, 0
 	var msgs []string
 	if v := q.Get("limit"); v != "" {
