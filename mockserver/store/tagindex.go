@@ -13,42 +13,28 @@ import (
 // total without a walk.
 
 // tagKey returns the same string for two tags exactly when strings.EqualFold holds between them:
-// each rune (invalid UTF-8 decodes as U+FFFD, as EqualFold reads it) becomes the smallest rune of
-// its simple case-folding orbit.
+// each rune (invalid UTF-8 decodes as U+FFFD, as EqualFold reads it) becomes one representative of
+// its simple case-folding orbit, the orbit's ASCII lower-case letter if it has one (so that a
+// lower-case ASCII tag, the usual one, is its own key), else its smallest rune.
 func tagKey(s string) string {
-	ascii := true
+	lower := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf {
-			ascii = false
+		if c := s[i]; c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
+			lower = false
 			break
 		}
 	}
-	if ascii {
-		// The smallest of an ASCII letter's orbit is its upper case (k and s have orbits beyond
-		// ASCII, K and S, whose other members are larger).
-		upper := true
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; 'a' <= c && c <= 'z' {
-				upper = false
-				break
-			}
-		}
-		if upper {
-			return s
-		}
-		b := []byte(s)
-		for i, c := range b {
-			if 'a' <= c && c <= 'z' {
-				b[i] = c - 'a' + 'A'
-			}
-		}
-		return string(b)
+	if lower {
+		return s
 	}
 	b := make([]byte, 0, len(s))
 	for _, r := range s {
 		m := r
 		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 			m = min(m, f)
+		}
+		if 'A' <= m && m <= 'Z' {
+			m += 'a' - 'A' // the orbit of an ASCII letter: its smallest is the capital
 		}
 		b = utf8.AppendRune(b, m)
 	}
