@@ -73,7 +73,8 @@ FUZZ_TARGETS := \
 	./fixtures:FuzzParse ./cmd/contactsmock:FuzzStateFile \
 	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify \
 	./fixtures:FuzzAppendJSONString ./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans \
-	./mockserver:FuzzFillFromDecoded ./mockserver/store:FuzzOptString
+	./mockserver:FuzzFillFromDecoded ./mockserver/store:FuzzOptString \
+	./mockserver:FuzzUnmarshalAny ./mockserver/store:FuzzCompareLowered ./mockserver/store:FuzzTagKey
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "== $$fn ($$pkg, $(FUZZTIME))"; \

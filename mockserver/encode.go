@@ -27,6 +27,32 @@ func (b contactBody) appendJSON(dst []byte) ([]byte, error) {
 	return append(dst, '}'), err
 }
 
+// sharedContactBody is contactBody for a contact shared by the store (read-only), encoded afresh:
+// a created or updated contact's JSON is not cached until something reads it again.
+type sharedContactBody struct {
+	Contact *fixtures.Contact `json:"contact"`
+}
+
+func (b sharedContactBody) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"contact":`...)
+	dst, err := b.Contact.AppendJSON(dst)
+	return append(dst, '}'), err
+}
+
+// sharedUpdatedBody is updatedBody for a contact shared by the store (read-only).
+type sharedUpdatedBody struct {
+	Succeded bool              `json:"succeded"`
+	Contact  *fixtures.Contact `json:"contact"`
+}
+
+func (b sharedUpdatedBody) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"succeded":`...)
+	dst = strconv.AppendBool(dst, b.Succeded)
+	dst = append(dst, `,"contact":`...)
+	dst, err := b.Contact.AppendJSON(dst)
+	return append(dst, '}'), err
+}
+
 // storedBody is contactBody for a contact shared by the store: its JSON comes from the store's
 // cache. encoding/json sees only Contact, and writes what it writes for contactBody.
 type storedBody struct {

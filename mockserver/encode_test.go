@@ -34,6 +34,7 @@ func TestBodyAppendersMatchEncoding(t *testing.T) {
 	for i := range contacts {
 		st := &store.Stored{Contact: contacts[i]}
 		bodies = append(bodies, contactBody{contacts[i]}, updatedBody{i%2 == 0, contacts[i]},
+			sharedContactBody{&contacts[i]}, sharedUpdatedBody{i%2 == 0, &contacts[i]},
 			storedBody{&st.Contact, st}, storedBody{&st.Contact, st}) // twice: made, then cached
 	}
 	for _, page := range [][]fixtures.Contact{{}, contacts[:1], contacts[:20], contacts[100:300]} {

@@ -133,6 +133,8 @@ var ok = succeded{Succeded: true}
 type sharedStore interface {
 	ContactShared(loc, id string) (*store.Stored, error)
 	ListContactsShared(loc string, q store.ListQuery) (store.SharedPage, error)
+	CreateContactShared(loc string, in store.ContactInput) (*store.Stored, error)
+	UpdateContactShared(loc, id string, in store.ContactInput) (*store.Stored, error)
 }
 
 func getContact(s *Server, c *call) (any, error) {
@@ -155,6 +157,13 @@ func updateContact(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	if ss, ok := s.store.(sharedStore); ok {
+		st, err := ss.UpdateContactShared(c.loc(), c.params["contactId"], in)
+		if err != nil {
+			return nil, err
+		}
+		return sharedUpdatedBody{true, &st.Contact}, nil
+	}
 	ct, err := s.store.UpdateContact(c.loc(), c.params["contactId"], in)
 	if err != nil {
 		return nil, err
@@ -173,6 +182,13 @@ func createContact(s *Server, c *call) (any, error) {
 	var in store.ContactInput
 	if err := c.decode(&in); err != nil {
 		return nil, err
+	}
+	if ss, ok := s.store.(sharedStore); ok {
+		st, err := ss.CreateContactShared(c.loc(), in)
+		if err != nil {
+			return nil, err
+		}
+		return sharedContactBody{&st.Contact}, nil
 	}
 	ct, err := s.store.CreateContact(c.loc(), in)
 	if err != nil {
@@ -221,7 +237,7 @@ type listMeta struct {
 }
 
 func listContacts(s *Server, c *call) (any, error) {
-	q := c.r.URL.Query()
+	q := c.query()
 	lq := store.ListQuery{Limit: 20, StartAfterID: q.Get("startAfterId"), Query: q.Get("query")}
 	if v := q.Get("limit"); v != "" {
 		n, _ := strconv.ParseFloat(v, 64) // validated: an integer in 1..100
@@ -311,7 +327,7 @@ func searchContacts(s *Server, c *call) (any, error) {
 }
 
 func duplicateContact(s *Server, c *call) (any, error) {
-	q := c.r.URL.Query()
+	q := c.query()
 	email, number := q.Get("email"), q.Get("number")
 	if email == "" && number == "" {
 		return nil, newError(http.StatusBadRequest, "Pass at least one of number, email to look up a duplicate contact")
@@ -330,7 +346,7 @@ func contactsByBusiness(s *Server, c *call) (any, error) {
 		// Business ids are ObjectIds; the live store cannot even look up anything else.
 		return nil, newError(http.StatusBadRequest, "Invalid business id "+id)
 	}
-	q := c.r.URL.Query()
+	q := c.query()
 	limit, skip := 25, 0
 	var msgs []string
 	if v := q.Get("limit"); v != "" {

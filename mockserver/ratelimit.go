@@ -275,14 +275,23 @@ func retryAfterSeconds(d time.Duration) int {
 
 // setHeaders writes the live X-RateLimit-* headers (and Retry-After on refusal).
 func (st *rateState) setHeaders(h http.Header) {
-	// One backing array for the six values: a single allocation instead of six.
-	v := [...]string{
-		strconv.Itoa(st.limits.Daily),
-		strconv.Itoa(st.dailyRemaining),
-		strconv.FormatInt(st.dailyReset.UnixMilli(), 10),
-		strconv.FormatInt(st.limits.Window.Milliseconds(), 10),
-		strconv.Itoa(st.limits.Burst),
-		strconv.Itoa(st.remaining),
+	// The six values are formatted into one buffer and sliced out of one string made of it: two
+	// allocations (the string and the backing array of the six) instead of seven.
+	var buf [6 * 20]byte
+	var end [6]int
+	b := buf[:0]
+	for i, n := range [6]int64{
+		int64(st.limits.Daily), int64(st.dailyRemaining), st.dailyReset.UnixMilli(),
+		st.limits.Window.Milliseconds(), int64(st.limits.Burst), int64(st.remaining),
+	} {
+		b = strconv.AppendInt(b, n, 10)
+		end[i] = len(b)
+	}
+	all := string(b)
+	var v [6]string
+	for i, start := 0, 0; i < 6; i++ {
+		v[i] = all[start:end[i]]
+		start = end[i]
 	}
 	vals := v[:]
 	h["X-Ratelimit-Limit-Daily"] = vals[0:1:1]

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -271,6 +272,8 @@ type call struct {
 	haveDecoded bool
 	token       *Token
 	rate        *rateState
+	// q is the query string, parsed once (see query).
+	q url.Values
 	// fault is the injected fault that applied, if any; canceled is set when the client left
 	// during its latency.
 	fault    *faultRule
@@ -286,6 +289,14 @@ type response struct {
 	injected bool
 	// truncate cuts the body short and drop writes nothing at all (faults).
 	truncate, drop bool
+}
+
+// query returns the request's query string, parsed on first use; callers only read it.
+func (c *call) query() url.Values {
+	if c.q == nil {
+		c.q = c.r.URL.Query()
+	}
+	return c.q
 }
 
 // rateKey is the limiter's key of the call's token: its OAuth client and its location (or company).
@@ -365,18 +376,15 @@ func (s *Server) run(c *call) response {
 	}
 	if !c.haveDecoded && op.HasBody && op.BodyContentType == "application/json" && len(c.body) > 0 {
 		// Decoded here rather than inside validation, so that the handler can use it too.
-		var v any
-		if json.Unmarshal(c.body, &v) == nil {
+		if v, ok := unmarshalAny(c.body); ok {
 			c.decoded, c.haveDecoded = v, true
 		}
 	}
-	var verr error
-	if c.haveDecoded {
-		verr = op.ValidateRequestDecoded(r.Context(), r, c.params, c.body, c.decoded)
-	} else {
-		verr = op.ValidateRequest(r.Context(), r, c.params, c.body)
+	var q url.Values // nil: validation parses it if a parameter needs it
+	if r.URL.RawQuery != "" {
+		q = c.query()
 	}
-	if verr != nil {
+	if verr := op.ValidateRequestParsed(r.Context(), r, c.params, q, c.body, c.decoded, c.haveDecoded); verr != nil {
 		return errorResponse(oauthRequestError(op, toAPIError(verr)))
 	}
 	if resp, done := s.injectFault(c); done {
@@ -409,7 +417,7 @@ func (s *Server) authorize(c *call) error {
 	var named string
 	switch c.op.LocationIn {
 	case "query":
-		named = c.r.URL.Query().Get("locationId")
+		named = c.query().Get("locationId")
 	case "body":
 		if err := s.readBody(c); err != nil {
 			return err
@@ -429,8 +437,8 @@ func (c *call) bodyLocation() string {
 	if c.op.BodyContentType != "application/json" {
 		return ""
 	}
-	var v any
-	if json.Unmarshal(c.body, &v) != nil {
+	v, ok := unmarshalAny(c.body)
+	if !ok {
 		return "" // not JSON: validation answers it
 	}
 	c.decoded, c.haveDecoded = v, true

@@ -47,7 +47,7 @@ var reqOptions = &openapi3filter.Options{
 // A parameter or body that its plan (plan.go) finds certainly valid skips kin-openapi; everything
 // else is validated by kin-openapi, which words every refusal.
 func (o *Operation) ValidateRequest(ctx context.Context, r *http.Request, params map[string]string, body []byte) error {
-	return o.validateRequest(ctx, r, params, body, nil, false)
+	return o.validateRequest(ctx, r, params, nil, body, nil, false)
 }
 
 // ValidateRequestDecoded is ValidateRequest for a caller that has decoded the JSON body already:
@@ -55,16 +55,20 @@ func (o *Operation) ValidateRequest(ctx context.Context, r *http.Request, params
 // of decoding the body again; everything else (the media type, an empty body) is checked as
 // ValidateRequest checks it.
 func (o *Operation) ValidateRequestDecoded(ctx context.Context, r *http.Request, params map[string]string, body []byte, decoded any) error {
-	return o.validateRequest(ctx, r, params, body, decoded, true)
+	return o.validateRequest(ctx, r, params, nil, body, decoded, true)
 }
 
-func (o *Operation) validateRequest(ctx context.Context, r *http.Request, params map[string]string, body []byte, decoded any, haveDecoded bool) error {
+// ValidateRequestParsed is ValidateRequest (haveDecoded false) or ValidateRequestDecoded (true)
+// for a caller that has parsed the query string already: query must be r.URL.Query() (nil: it is
+// parsed here, when a query parameter needs it), and is only read.
+func (o *Operation) ValidateRequestParsed(ctx context.Context, r *http.Request, params map[string]string, query url.Values, body []byte, decoded any, haveDecoded bool) error {
+	return o.validateRequest(ctx, r, params, query, body, decoded, haveDecoded)
+}
+
+func (o *Operation) validateRequest(ctx context.Context, r *http.Request, params map[string]string, q url.Values, body []byte, decoded any, haveDecoded bool) error {
 	var msgs []string
 	op := o.route.Operation
-	var (
-		q     url.Values
-		input *openapi3filter.RequestValidationInput
-	)
+	var input *openapi3filter.RequestValidationInput
 	for _, pp := range o.params {
 		if q == nil && pp.p.In == openapi3.ParameterInQuery {
 			q = r.URL.Query()

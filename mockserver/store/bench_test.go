@@ -116,6 +116,11 @@ func BenchmarkSearchContacts(b *testing.B) {
 			{"query", store.SearchQuery{PageLimit: 20, Query: probe.LastName}},
 			{"filter-tag", store.SearchQuery{PageLimit: 20, Filters: []store.Filter{{Field: "tags", Operator: "eq", Value: tag}}}},
 			{"sort-firstName", store.SearchQuery{PageLimit: 20, Sort: []store.Sort{{Field: "firstName", Direction: "asc"}}}},
+			{"filter-not-tag", store.SearchQuery{PageLimit: 20, Filters: []store.Filter{{Field: "tags", Operator: "not_eq", Value: tag}}}},
+			{"filter-tag-query", store.SearchQuery{PageLimit: 20, Query: "a", Filters: []store.Filter{{Field: "tags", Operator: "eq", Value: tag}}}},
+			{"sort-firstNameLowerCase", store.SearchQuery{PageLimit: 20, Sort: []store.Sort{{Field: "firstNameLowerCase", Direction: "asc"}}}},
+			{"sort-dateUpdated", store.SearchQuery{PageLimit: 20, Sort: []store.Sort{{Field: "dateUpdated", Direction: "desc"}}}},
+			{"sort-email", store.SearchQuery{PageLimit: 20, Sort: []store.Sort{{Field: "email", Direction: "asc"}}}},
 		} {
 			if tc.q.Page*tc.q.PageLimit > len(loc.Contacts) {
 				continue

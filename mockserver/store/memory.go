@@ -45,6 +45,8 @@ type location struct {
 	nextSeq uint64
 	byEmail map[string][]*contact
 	byPhone map[string][]*contact
+	// byTag holds, by tagKey, the contacts carrying a tag, in byAdded order (see tagindex.go).
+	byTag map[string][]*contact
 	// deleted remembers deleted contacts by id (bulk tagging reports "contact is deleted") with
 	// their place in byAdded, so that a page cursor naming one still resumes where it was.
 	deleted      map[string]placeKey
@@ -101,6 +103,7 @@ func newLocation(info fixtures.Location) *location {
 		contacts:     map[string]*contact{},
 		byEmail:      map[string][]*contact{},
 		byPhone:      map[string][]*contact{},
+		byTag:        map[string][]*contact{},
 		deleted:      map[string]placeKey{},
 		businessByID: map[string]*fixtures.Business{},
 	}
@@ -205,6 +208,7 @@ func (l *location) insert(c *contact) {
 	}
 	l.contacts[c.c.ID] = c
 	l.index(c)
+	l.tagIndexAdd(c, tagKeys(c.c.Tags))
 }
 
 func (l *location) remove(c *contact) {
@@ -214,6 +218,7 @@ func (l *location) remove(c *contact) {
 	}
 	delete(l.contacts, c.c.ID)
 	l.unindex(c)
+	l.tagIndexDrop(c, tagKeys(c.c.Tags))
 }
 
 func (l *location) index(c *contact) {
@@ -601,6 +606,36 @@ func (m *Memory) CreateContact(loc string, in ContactInput) (fixtures.Contact, e
 	return cloneContact(c.c.Contact), nil
 }
 
+// CreateContactShared is CreateContact answering the stored contact itself, read-only (see
+// Stored), instead of a copy.
+func (m *Memory) CreateContactShared(loc string, in ContactInput) (*Stored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return nil, err
+	}
+	c, err := m.createLocked(l, in, !l.info.AllowDuplicateContact)
+	if err != nil {
+		return nil, err
+	}
+	return c.c, nil
+}
+
+// UpdateContactShared is UpdateContact answering the stored contact itself, read-only.
+func (m *Memory) UpdateContactShared(loc, id string, in ContactInput) (*Stored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, c, err := m.contactLocked(loc, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.updateLocked(l, c, in, false, false); err != nil {
+		return nil, err
+	}
+	return c.c, nil
+}
+
 func (m *Memory) createLocked(l *location, in ContactInput, checkDuplicates bool) (*contact, error) {
 	now := m.stampLocked()
 	// Built before it is stored: until insert, nobody else sees it.
@@ -676,8 +711,10 @@ func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert, 
 	// changed, as the live API's ContactUpdate fires only when a field changes.
 	next.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
 	l.unindex(c)
+	old := c.c.Tags
 	c.c = &Stored{Contact: next}
 	l.index(c)
+	l.retagIndex(c, old, c.c.Tags)
 	if silent {
 		return nil
 	}
@@ -965,7 +1002,9 @@ func (m *Memory) retagLocked(l *location, c *contact, tags []string, remove, all
 		next.Tags = added
 	}
 	next.DateUpdated = touch(next.DateUpdated, m.stampLocked())
+	old := c.c.Tags
 	c.c = &Stored{Contact: next}
+	l.retagIndex(c, old, c.c.Tags)
 	if len(changed) > 0 {
 		m.emitLocked(Event{Type: ContactTagUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 )
@@ -26,6 +28,9 @@ const (
 
 type field struct {
 	kind fieldKind
+	// made: reading the value costs (a custom field decodes it), so selectPage makes each
+	// match's key once rather than on every comparison.
+	made bool
 	str  func(*fixtures.Contact) string
 	list func(*fixtures.Contact) []string
 	bool func(*fixtures.Contact) bool
@@ -78,7 +83,7 @@ func lookupField(name string) (field, bool) {
 		return f, true
 	}
 	if id, ok := strings.CutPrefix(name, "customFields."); ok && id != "" {
-		return strField(func(c *fixtures.Contact) string {
+		return field{kind: kindString, made: true, str: func(c *fixtures.Contact) string {
 			for _, cf := range c.CustomFields {
 				if cf.ID == id {
 					var s string
@@ -89,7 +94,7 @@ func lookupField(name string) (field, bool) {
 				}
 			}
 			return ""
-		}), true
+		}}, true
 	}
 	return field{}, false
 }
@@ -448,26 +453,45 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	}
 	match := func(c *contact) bool { return l.matches(c, query) && pred(&c.c.Contact) }
 	out := SearchPage{Contacts: []SearchHit{}}
+	filtered := len(q.Filters) > 0 || query != ""
+	// The contacts that can match, in byAdded order, and the total when it is known without
+	// matching them (see location.candidates).
+	cands, known := l.byAdded, len(l.byAdded)
+	if filtered {
+		cands, known = l.candidates(q.Filters, query)
+	}
 	if len(keys) == 0 || (len(keys) == 1 && keys[0].desc && keys[0].name == "dateAdded") {
 		// The stored order: dateAdded descending, ties newest insert first.
-		start := len(l.byAdded)
+		start := len(cands)
 		if cursor != nil {
 			added, ok1 := sortValueOf(fields["dateAdded"], cursor[0])
 			id, ok2 := cursor[1].(string)
 			if !ok1 || !ok2 {
 				return SearchPage{}, invalid("searchAfter must be [dateAdded (epoch ms), id]")
 			}
-			start = l.cursor(fixtures.Timestamp(added.(float64)), id)
+			start = l.candidatesBefore(cands, l.cursor(fixtures.Timestamp(added.(float64)), id))
 		}
 		skip := (page - 1) * limit
-		filtered := len(q.Filters) > 0 || query != ""
-		if !filtered {
-			out.Total = len(l.byAdded)
+		if known >= 0 {
+			// The total is known: walk from the cursor only as far as the page reaches.
+			out.Total = known
+			for i := start - 1; i >= 0 && len(out.Contacts) < limit; i-- {
+				rec := cands[i]
+				if filtered && !match(rec) {
+					continue
+				}
+				if skip > 0 {
+					skip--
+					continue
+				}
+				c := &rec.c.Contact
+				out.Contacts = append(out.Contacts, SearchHit{Contact: cloneContact(*c), SearchAfter: []any{int64(c.DateAdded), c.ID}})
+			}
+			return out, nil
 		}
-		for i := len(l.byAdded) - 1; i >= 0; i-- {
-			rec := l.byAdded[i]
-			c := &rec.c.Contact
-			if filtered && !match(rec) {
+		for i := len(cands) - 1; i >= 0; i-- {
+			rec := cands[i]
+			if !match(rec) {
 				continue
 			}
 			out.Total++
@@ -479,20 +503,16 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 				continue
 			}
 			if len(out.Contacts) < limit {
+				c := &rec.c.Contact
 				out.Contacts = append(out.Contacts, SearchHit{Contact: cloneContact(*c), SearchAfter: []any{int64(c.DateAdded), c.ID}})
-			} else if !filtered {
-				break
 			}
-		}
-		if !filtered {
-			out.Total = len(l.byAdded)
 		}
 		return out, nil
 	}
 
-	matches := make([]*fixtures.Contact, 0, len(l.byAdded))
-	for _, c := range l.byAdded {
-		if match(c) {
+	matches := make([]*fixtures.Contact, 0, len(cands))
+	for _, c := range cands {
+		if !filtered || match(c) {
 			matches = append(matches, &c.c.Contact)
 		}
 	}
@@ -526,9 +546,11 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	return out, nil
 }
 
-// sortVal is a sort key's value: a number (dates, booleans) or a lower-cased string.
+// sortVal is a sort key's value: a number (dates, booleans) or a lower-cased string; raw marks a
+// string not lower-cased yet (compareVals compares it as strings.ToLower would have made it).
 type sortVal struct {
 	num bool
+	raw bool
 	f   float64
 	s   string
 }
@@ -558,6 +580,14 @@ func keyOf(fd field, c *fixtures.Contact) sortVal {
 	return sortVal{s: strings.ToLower(fd.str(c))}
 }
 
+// rawKeyOf is keyOf without lower-casing a text field: no string is made (see compareVals).
+func rawKeyOf(fd field, c *fixtures.Contact) sortVal {
+	if fd.kind == kindString {
+		return sortVal{s: fd.str(c), raw: true}
+	}
+	return keyOf(fd, c)
+}
+
 // compareVals is compareKeys for two keys of the same field (always of the same kind).
 func compareVals(a, b sortVal) int {
 	if a.num {
@@ -569,7 +599,61 @@ func compareVals(a, b sortVal) int {
 		}
 		return 0
 	}
-	return strings.Compare(a.s, b.s)
+	if !a.raw && !b.raw {
+		return strings.Compare(a.s, b.s)
+	}
+	return compareLowered(a.s, a.raw, b.s, b.raw)
+}
+
+// compareLowered is strings.Compare of the two strings, each lower-cased first (as strings.ToLower
+// does it) where its flag says so, without making the lower-cased strings: strings.ToLower maps
+// every rune with unicode.ToLower and writes invalid UTF-8 as U+FFFD, and the byte order of UTF-8
+// is the order of its runes.
+func compareLowered(a string, lowerA bool, b string, lowerB bool) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		ca, cb := a[i], b[j]
+		if ca < utf8.RuneSelf && cb < utf8.RuneSelf {
+			if lowerA && 'A' <= ca && ca <= 'Z' {
+				ca += 'a' - 'A'
+			}
+			if lowerB && 'A' <= cb && cb <= 'Z' {
+				cb += 'a' - 'A'
+			}
+			if ca != cb {
+				if ca < cb {
+					return -1
+				}
+				return 1
+			}
+			i++
+			j++
+			continue
+		}
+		ra, wa := utf8.DecodeRuneInString(a[i:])
+		rb, wb := utf8.DecodeRuneInString(b[j:])
+		if lowerA {
+			ra = unicode.ToLower(ra)
+		}
+		if lowerB {
+			rb = unicode.ToLower(rb)
+		}
+		if ra != rb {
+			if ra < rb {
+				return -1
+			}
+			return 1
+		}
+		i += wa
+		j += wb
+	}
+	switch {
+	case i < len(a):
+		return 1
+	case j < len(b):
+		return -1
+	}
+	return 0
 }
 
 // selectPage returns the indexes into matches of one page of the matches sorted by keys (then
@@ -579,16 +663,25 @@ func compareVals(a, b sortVal) int {
 // matches that can reach the page are kept, in a bounded heap. The order is total (ids are unique
 // in a location), so the page holds exactly what a full sort would put there.
 func selectPage(matches []*fixtures.Contact, keys []sortKey, ck []sortVal, cursorID string, haveCursor bool, skip, limit int) []int {
+	// Each match's keys are made once, into one array that the comparisons read in order; a text
+	// key is the stored string itself, lower-cased on the fly by compareVals (rawKeyOf), so no
+	// string is made per match. A list field's key (joined, lower-cased) and a costly field's are
+	// made outright.
 	nk := len(keys)
 	vals := make([]sortVal, len(matches)*nk)
 	for i, c := range matches {
 		for j, k := range keys {
-			vals[i*nk+j] = keyOf(k.f, c)
+			if k.f.kind == kindList || k.f.made {
+				vals[i*nk+j] = keyOf(k.f, c)
+			} else {
+				vals[i*nk+j] = rawKeyOf(k.f, c)
+			}
 		}
 	}
+	key := func(i, j int) sortVal { return vals[i*nk+j] }
 	cmp := func(a, b int) int {
 		for j, k := range keys {
-			r := compareVals(vals[a*nk+j], vals[b*nk+j])
+			r := compareVals(key(a, j), key(b, j))
 			if k.desc {
 				r = -r
 			}
@@ -601,7 +694,7 @@ func selectPage(matches []*fixtures.Contact, keys []sortKey, ck []sortVal, curso
 	// after reports whether match i sorts after the cursor.
 	after := func(i int) bool {
 		for j, k := range keys {
-			r := compareVals(vals[i*nk+j], ck[j])
+			r := compareVals(key(i, j), ck[j])
 			if k.desc {
 				r = -r
 			}
