@@ -236,13 +236,19 @@ type listMeta struct {
 	PrevPage     *int    `json:"prevPage"`
 }
 
+// queryOr returns a query parameter's value, or the default the document declares for it.
+func (c *call) queryOr(q url.Values, name string) string {
+	if v := q.Get(name); v != "" {
+		return v
+	}
+	return c.op.QueryDefault(name)
+}
+
 func listContacts(s *Server, c *call) (any, error) {
 	q := c.query()
-	lq := store.ListQuery{Limit: 20, StartAfterID: q.Get("startAfterId"), Query: q.Get("query")}
-	if v := q.Get("limit"); v != "" {
-		n, _ := strconv.ParseFloat(v, 64) // validated: an integer in 1..100
-		lq.Limit = int(n)
-	}
+	lq := store.ListQuery{StartAfterID: q.Get("startAfterId"), Query: q.Get("query")}
+	n, _ := strconv.ParseFloat(c.queryOr(q, "limit"), 64) // validated: an integer in 1..100 (default from the document)
+	lq.Limit = int(n)
 	if v := q.Get("startAfter"); v != "" {
 		n, _ := strconv.ParseFloat(v, 64)
 		lq.StartAfter = int64(n)
@@ -347,21 +353,16 @@ func contactsByBusiness(s *Server, c *call) (any, error) {
 		return nil, newError(http.StatusBadRequest, "Invalid business id "+id)
 	}
 	q := c.query()
-	limit, skip := 25, 0
+	// The document's patterns have checked the digits and its defaults fill what is absent; only a
+	// number too large for an int is left to refuse.
 	var msgs []string
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			msgs = append(msgs, "limit must be a positive number string")
-		}
-		limit = n
+	limit, err := strconv.Atoi(c.queryOr(q, "limit"))
+	if err != nil {
+		msgs = append(msgs, "limit must not be greater than "+strconv.Itoa(math.MaxInt))
 	}
-	if v := q.Get("skip"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			msgs = append(msgs, "skip must be a non-negative number string")
-		}
-		skip = n
+	skip, err := strconv.Atoi(c.queryOr(q, "skip"))
+	if err != nil {
+		msgs = append(msgs, "skip must not be greater than "+strconv.Itoa(math.MaxInt))
 	}
 	if len(msgs) > 0 {
 		return nil, newError(http.StatusUnprocessableEntity, msgs)

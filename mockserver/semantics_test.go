@@ -616,7 +616,12 @@ func TestBusinesses(t *testing.T) {
 		t.Errorf("business not cleared: %v", c["businessId"])
 	}
 	h.do("POST", "/contacts/bulk/business", h.full, map[string]any{"locationId": locA, "ids": []string{ctBob}, "businessId": "000000000000000000000000"}).must(t, 400)
-	h.do("GET", "/contacts/business/"+bizA+"?locationId="+locA+"&limit=x", h.ro, nil).must(t, 422)
+	for _, q := range []string{"limit=x", "limit=0", "skip=-1"} {
+		r := h.do("GET", "/contacts/business/"+bizA+"?locationId="+locA+"&"+q, h.ro, nil).must(t, 422)
+		if msgs := strs(r.Body["message"]); len(msgs) != 1 || !strings.Contains(msgs[0], "must match /^") {
+			t.Errorf("%s: messages %v", q, msgs)
+		}
+	}
 }
 
 // TestConcurrentMixedTraffic runs writers and readers at once (under -race in make test) and then

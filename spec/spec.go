@@ -77,6 +77,8 @@ type Operation struct {
 	BodyContentType string
 	// QueryParams lists the names of the declared query parameters.
 	QueryParams []string
+	// queryDefaults holds the declared defaults of query parameters, as strings.
+	queryDefaults map[string]string
 	// LocationIn says where the request names its location: "query" (a locationId query
 	// parameter), "body" (a locationId property of the body) or "" (it does not).
 	LocationIn string
@@ -93,6 +95,10 @@ func (o *Operation) Declares(status int) bool {
 	_, found := slices.BinarySearch(o.Statuses, status)
 	return found
 }
+
+// QueryDefault returns the declared default of a query parameter, as the string a client would
+// send ("" when it declares none).
+func (o *Operation) QueryDefault(name string) string { return o.queryDefaults[name] }
 
 // Public reports whether the operation needs no token.
 func (o *Operation) Public() bool { return o.UserType == "" }
@@ -272,6 +278,12 @@ func newOperation(doc *openapi3.T, path string, item *openapi3.PathItem, method 
 			}
 		case p.Value.In == openapi3.ParameterInQuery:
 			o.QueryParams = append(o.QueryParams, p.Value.Name)
+			if sc := p.Value.Schema; sc != nil && sc.Value != nil && sc.Value.Default != nil {
+				if o.queryDefaults == nil {
+					o.queryDefaults = map[string]string{}
+				}
+				o.queryDefaults[p.Value.Name] = fmt.Sprint(sc.Value.Default)
+			}
 		}
 	}
 	if slices.Contains(o.QueryParams, "locationId") {

@@ -233,6 +233,8 @@ func appendSchemaMessages(msgs []string, prefix string, err error) []string {
 		return append(msgs, fmt.Sprintf("%s must contain at least %d elements", subject(field), s.MinItems))
 	case "maxItems":
 		return append(msgs, fmt.Sprintf("%s must contain no more than %d elements", subject(field), *s.MaxItems))
+	case "pattern":
+		return append(msgs, subject(field)+" must match /"+s.Pattern+"/ regular expression")
 	case "format":
 		if s.Format == "date-time" {
 			return append(msgs, subject(field)+" must be a valid ISO 8601 date string")
