@@ -630,7 +630,7 @@ func (m *Memory) UpdateContactShared(loc, id string, in ContactInput) (*Stored, 
 	if err != nil {
 		return nil, err
 	}
-	if err := m.updateLocked(l, c, in, false, false); err != nil {
+	if err := m.updateLocked(l, c, in, false); err != nil {
 		return nil, err
 	}
 	return c.c, nil
@@ -672,7 +672,7 @@ func (m *Memory) UpdateContact(loc, id string, in ContactInput) (fixtures.Contac
 	if err != nil {
 		return fixtures.Contact{}, err
 	}
-	if err := m.updateLocked(l, c, in, false, false); err != nil {
+	if err := m.updateLocked(l, c, in, false); err != nil {
 		return fixtures.Contact{}, err
 	}
 	return cloneContact(c.c.Contact), nil
@@ -680,7 +680,7 @@ func (m *Memory) UpdateContact(loc, id string, in ContactInput) (fixtures.Contac
 
 // updateLocked applies in to c. upsert relaxes two rules the way the live upsert does: gender is
 // ignored, and an identifier that would collide with another contact is dropped instead of refused.
-func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert, silent bool) error {
+func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert bool) error {
 	next := cloneContact(c.c.Contact) // a deep copy: applyInput writes into its slices
 	ch, err := applyInput(l, &next, in, upsert)
 	if err != nil {
@@ -715,9 +715,6 @@ func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert, 
 	c.c = &Stored{Contact: next}
 	l.index(c)
 	l.retagIndex(c, old, c.c.Tags)
-	if silent {
-		return nil
-	}
 	if ch.fields {
 		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	}
@@ -745,7 +742,7 @@ func (m *Memory) UpsertContact(loc string, in ContactInput, createNew bool) (fix
 			phone, _ = fixtures.NormalizePhone(in.Phone.V)
 		}
 		if c, _ := l.matchAny(email, phone, nil); c != nil {
-			if err := m.updateLocked(l, c, in, true, false); err != nil {
+			if err := m.updateLocked(l, c, in, true); err != nil {
 				return fixtures.Contact{}, false, err
 			}
 			return cloneContact(c.c.Contact), false, nil
