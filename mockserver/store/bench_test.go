@@ -58,20 +58,40 @@ func BenchmarkGetContact(b *testing.B) {
 	}
 }
 
+// BenchmarkCreateContact: a create with the default data, and with 100,000 contacts whose location
+// keeps no sort index or two (made by searches sorted by firstName and dateUpdated): each index
+// costs a create a binary search and a move of the slice's tail.
 func BenchmarkCreateContact(b *testing.B) {
-	m, loc := benchStore(b, fixtures.DefaultContacts)
-	n := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		n++
-		in := store.ContactInput{
-			FirstName: store.Of("Bench"), LastName: store.Of("Load" + strconv.Itoa(n)),
-			Email: store.Of("bench.load" + strconv.Itoa(n) + "@example.com"), Source: store.Of("contactsbench"),
-			Tags: store.Of([]string{"bench", "load"}),
-		}
-		if _, err := m.CreateContact(loc.ID, in); err != nil {
-			b.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name     string
+		contacts int
+		sorts    []string
+	}{
+		{"25", fixtures.DefaultContacts, nil},
+		{"100000", 100000, nil},
+		{"100000-sorted2", 100000, []string{"firstName", "dateUpdated"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			m, loc := benchStore(b, tc.contacts)
+			for _, f := range tc.sorts {
+				if _, err := m.SearchContacts(loc.ID, store.SearchQuery{Sort: []store.Sort{{Field: f}}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				n++
+				in := store.ContactInput{
+					FirstName: store.Of("Bench"), LastName: store.Of("Load" + strconv.Itoa(n)),
+					Email: store.Of("bench.load" + strconv.Itoa(n) + "@example.com"), Source: store.Of("contactsbench"),
+					Tags: store.Of([]string{"bench", "load"}),
+				}
+				if _, err := m.CreateContact(loc.ID, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

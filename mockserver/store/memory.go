@@ -60,6 +60,12 @@ type location struct {
 	hayMu    sync.Mutex
 	hayReady atomic.Bool
 
+	// sorted holds the location's sort indexes by field name (see sortindex.go). Searches make
+	// them under sortMu while holding the store's read lock; writes (under the write lock) keep
+	// them in step.
+	sortMu sync.Mutex
+	sorted map[string]*sortIndex
+
 	appointments []*fixtures.Appointment
 	businesses   []*fixtures.Business
 	businessByID map[string]*fixtures.Business
@@ -209,6 +215,9 @@ func (l *location) insert(c *contact) {
 	l.contacts[c.c.ID] = c
 	l.index(c)
 	l.tagIndexAdd(c, tagKeys(c.c.Tags))
+	for _, x := range l.sorted {
+		x.add(c)
+	}
 }
 
 func (l *location) remove(c *contact) {
@@ -219,6 +228,9 @@ func (l *location) remove(c *contact) {
 	delete(l.contacts, c.c.ID)
 	l.unindex(c)
 	l.tagIndexDrop(c, tagKeys(c.c.Tags))
+	for _, x := range l.sorted {
+		x.drop(c)
+	}
 }
 
 func (l *location) index(c *contact) {
@@ -712,7 +724,7 @@ func (m *Memory) updateLocked(l *location, c *contact, in ContactInput, upsert b
 	next.DateUpdated = touch(c.c.DateUpdated, m.stampLocked())
 	l.unindex(c)
 	old := c.c.Tags
-	c.c = &Stored{Contact: next}
+	l.replace(c, &Stored{Contact: next})
 	l.index(c)
 	l.retagIndex(c, old, c.c.Tags)
 	if ch.fields {
@@ -1000,7 +1012,7 @@ func (m *Memory) retagLocked(l *location, c *contact, tags []string, remove, all
 	}
 	next.DateUpdated = touch(next.DateUpdated, m.stampLocked())
 	old := c.c.Tags
-	c.c = &Stored{Contact: next}
+	l.replace(c, &Stored{Contact: next})
 	l.retagIndex(c, old, c.c.Tags)
 	if len(changed) > 0 {
 		m.emitLocked(Event{Type: ContactTagUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
@@ -1055,7 +1067,7 @@ func (m *Memory) followersWrittenLocked(l *location, c *contact, followers []str
 	next := c.c.Contact
 	next.Followers = followers
 	next.DateUpdated = touch(next.DateUpdated, m.stampLocked())
-	c.c = &Stored{Contact: next}
+	l.replace(c, &Stored{Contact: next})
 	if changed {
 		m.emitLocked(Event{Type: ContactUpdate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	}
@@ -1196,7 +1208,7 @@ func (m *Memory) BulkBusiness(loc string, ids []string, businessID *string) ([]s
 			next := c.c.Contact
 			next.BusinessID = target
 			next.DateUpdated = touch(next.DateUpdated, now)
-			c.c = &Stored{Contact: next}
+			l.replace(c, &Stored{Contact: next})
 			m.emitLocked(Event{Type: ContactUpdate, LocationID: loc, Contact: &c.c.Contact})
 		}
 		done = append(done, id)

@@ -510,6 +510,26 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 		return out, nil
 	}
 
+	if !filtered && len(keys) == 1 {
+		if x := l.sortIndex(keys[0].name, keys[0].f); x != nil {
+			var ck *sortVal
+			var cursorID string
+			if cursor != nil {
+				v, ok := sortValueOf(keys[0].f, cursor[0])
+				if !ok {
+					return SearchPage{}, invalid("searchAfter.0 does not fit the sort field")
+				}
+				k := toSortVal(v)
+				ck = &k
+				cursorID, _ = cursor[1].(string)
+			}
+			out.Total = len(l.byAdded)
+			for _, c := range x.sortedPage(keys[0].desc, ck, cursorID, (page-1)*limit, limit) {
+				out.Contacts = append(out.Contacts, hitOf(&c.c.Contact, keys))
+			}
+			return out, nil
+		}
+	}
 	matches := make([]*fixtures.Contact, 0, len(cands))
 	for _, c := range cands {
 		if !filtered || match(c) {
@@ -531,19 +551,23 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 		cursorID, _ = cursor[len(keys)].(string)
 	}
 	for _, i := range selectPage(matches, keys, ck, cursorID, cursor != nil, (page-1)*limit, limit) {
-		c := matches[i]
-		after := make([]any, 0, len(keys)+1)
-		for _, k := range keys {
-			v := valueOf(k.f, c)
-			if f, ok := v.(float64); ok && f == math.Trunc(f) {
-				v = int64(f)
-			}
-			after = append(after, v)
-		}
-		after = append(after, c.ID)
-		out.Contacts = append(out.Contacts, SearchHit{Contact: cloneContact(*c), SearchAfter: after})
+		out.Contacts = append(out.Contacts, hitOf(matches[i], keys))
 	}
 	return out, nil
+}
+
+// hitOf makes a search hit of a contact, with the searchAfter values of the sort keys.
+func hitOf(c *fixtures.Contact, keys []sortKey) SearchHit {
+	after := make([]any, 0, len(keys)+1)
+	for _, k := range keys {
+		v := valueOf(k.f, c)
+		if f, ok := v.(float64); ok && f == math.Trunc(f) {
+			v = int64(f)
+		}
+		after = append(after, v)
+	}
+	after = append(after, c.ID)
+	return SearchHit{Contact: cloneContact(*c), SearchAfter: after}
 }
 
 // sortVal is a sort key's value: a number (dates, booleans) or a lower-cased string; raw marks a

@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -129,17 +128,7 @@ func (m *Memory) searchReference(loc string, q SearchQuery) (SearchPage, error) 
 		cursorID, _ = cursor[len(keys)].(string)
 	}
 	for _, i := range selectPageReference(matches, keys, ck, cursorID, cursor != nil, (page-1)*limit, limit) {
-		c := matches[i]
-		after := make([]any, 0, len(keys)+1)
-		for _, k := range keys {
-			v := valueOf(k.f, c)
-			if f, ok := v.(float64); ok && f == math.Trunc(f) {
-				v = int64(f)
-			}
-			after = append(after, v)
-		}
-		after = append(after, c.ID)
-		out.Contacts = append(out.Contacts, SearchHit{Contact: cloneContact(*c), SearchAfter: after})
+		out.Contacts = append(out.Contacts, hitOf(matches[i], keys))
 	}
 	return out, nil
 }
