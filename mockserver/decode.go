@@ -86,10 +86,13 @@ func fillFromDecoded(m map[string]any, body []byte, dst any) bool {
 	if !p.ok {
 		return false
 	}
-	for k := range m {
+	// Every key and value is checked before anything is written, so that a value of the wrong
+	// type leaves *dst as it was; fields the body does not name keep their values, as with
+	// encoding/json.
+	for k, v := range m {
 		f, exact := p.fields[k]
 		switch {
-		case exact && f.kind == optOther:
+		case exact && !f.kind.fits(v):
 			return false
 		case exact:
 		case !isASCII(k) || p.lower[strings.ToLower(k)]:
@@ -99,58 +102,63 @@ func fillFromDecoded(m map[string]any, body []byte, dst any) bool {
 	if n, ok := topLevelKeys(body); !ok || n != len(m) {
 		return false
 	}
-	// Filled on a copy, so that a value of the wrong type leaves *dst as it was; fields the body
-	// does not name keep their values, as with encoding/json.
-	out := reflect.New(rv.Elem().Type()).Elem()
-	out.Set(rv.Elem())
+	out := rv.Elem()
 	for k, v := range m {
 		f, exact := p.fields[k]
 		if !exact {
 			continue // no field: encoding/json ignores it
 		}
-		fv := out.Field(f.index)
+		fv := out.Field(f.index).Addr().Interface()
 		switch f.kind {
 		case optString:
-			o := store.Opt[string]{Set: true}
-			if v == nil {
-				o.Null = true
-			} else if s, ok := v.(string); ok {
-				o.V = s
-			} else {
-				return false
+			o := fv.(*store.Opt[string])
+			*o = store.Opt[string]{Set: true, Null: v == nil}
+			if v != nil {
+				o.V = v.(string)
 			}
-			fv.Set(reflect.ValueOf(o))
 		case optBool:
-			o := store.Opt[bool]{Set: true}
-			if v == nil {
-				o.Null = true
-			} else if b, ok := v.(bool); ok {
-				o.V = b
-			} else {
-				return false
+			o := fv.(*store.Opt[bool])
+			*o = store.Opt[bool]{Set: true, Null: v == nil}
+			if v != nil {
+				o.V = v.(bool)
 			}
-			fv.Set(reflect.ValueOf(o))
 		case optStrings:
-			o := store.Opt[[]string]{Set: true}
-			if v == nil {
-				o.Null = true
-			} else if list, ok := v.([]any); ok {
+			o := fv.(*store.Opt[[]string])
+			*o = store.Opt[[]string]{Set: true, Null: v == nil}
+			if v != nil {
+				list := v.([]any)
 				o.V = make([]string, len(list))
 				for i, e := range list {
-					s, ok := e.(string)
-					if !ok {
-						return false
-					}
-					o.V[i] = s
+					o.V[i] = e.(string)
 				}
-			} else {
-				return false
 			}
-			fv.Set(reflect.ValueOf(o))
 		}
 	}
-	rv.Elem().Set(out)
 	return true
+}
+
+// fits reports whether a decoded value can fill a field of the kind (null always can).
+func (k optKind) fits(v any) bool {
+	if v == nil {
+		return k != optOther
+	}
+	switch k {
+	case optString:
+		_, ok := v.(string)
+		return ok
+	case optBool:
+		_, ok := v.(bool)
+		return ok
+	case optStrings:
+		list, ok := v.([]any)
+		for _, e := range list {
+			if _, isStr := e.(string); !isStr {
+				return false
+			}
+		}
+		return ok
+	}
+	return false
 }
 
 func isASCII(s string) bool {

@@ -27,8 +27,12 @@ func checkFill[T any](t *testing.T, body string) {
 	if !ok {
 		return
 	}
-	var got T
+	var got, zero T
 	if !fillFromDecoded(mm, []byte(body), &got) {
+		// Refused (left to json.Unmarshal): nothing may have been written.
+		if !reflect.DeepEqual(got, zero) {
+			t.Fatalf("%T %s: refused, but filled %+v", got, body, got)
+		}
 		return
 	}
 	var want T
