@@ -452,7 +452,16 @@ func (s *Server) readBody(c *call) error {
 	if c.body != nil || c.r.Body == nil || c.r.Body == http.NoBody {
 		return nil
 	}
-	data, err := io.ReadAll(io.LimitReader(c.r.Body, s.cfg.MaxBody+1))
+	var data []byte
+	var err error
+	if n := c.r.ContentLength; n >= 0 && n <= s.cfg.MaxBody {
+		// The length is declared (net/http's body ends there): read it into one buffer of that
+		// size instead of growing one.
+		data = make([]byte, n)
+		_, err = io.ReadFull(c.r.Body, data)
+	} else {
+		data, err = io.ReadAll(io.LimitReader(c.r.Body, s.cfg.MaxBody+1))
+	}
 	if err != nil {
 		return newError(http.StatusBadRequest, "the request body could not be read")
 	}

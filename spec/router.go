@@ -28,13 +28,24 @@ type node struct {
 func newRouter() *router { return &router{root: &node{}} }
 
 // segments splits a path into its segments, ignoring the leading slash and one trailing slash.
-func segments(path string) []string {
+func segments(path string) []string { return appendSegments(nil, path) }
+
+// appendSegments appends the segments of a path to dst (strings.Split's segments, without the
+// slice it makes: find passes an array on its stack).
+func appendSegments(dst []string, path string) []string {
 	path = strings.TrimPrefix(path, "/")
 	path = strings.TrimSuffix(path, "/")
 	if path == "" {
-		return nil
+		return dst
 	}
-	return strings.Split(path, "/")
+	for {
+		i := strings.IndexByte(path, '/')
+		if i < 0 {
+			return append(dst, path)
+		}
+		dst = append(dst, path[:i])
+		path = path[i+1:]
+	}
 }
 
 func (rt *router) add(o *Operation) error {
@@ -74,7 +85,8 @@ func (rt *router) add(o *Operation) error {
 }
 
 func (rt *router) find(method, escapedPath string) (*Operation, map[string]string, error) {
-	segs := segments(escapedPath)
+	var segStack [8]string
+	segs := appendSegments(segStack[:0], escapedPath)
 	var stack [8]string
 	values := stack[:0]
 	leaf, ok := rt.root.match(segs, &values, method)

@@ -124,7 +124,8 @@ func validateParameter(ctx context.Context, input *openapi3filter.RequestValidat
 // decoded already (haveDecoded) is not decoded again.
 func (o *Operation) decodeBody(contentType string, body []byte, decoded any, haveDecoded bool) (any, error) {
 	mt := o.BodyContentType
-	if len(bytes.TrimSpace(body)) > 0 && contentType != "" {
+	// The usual header names the type alone: no parameters to parse.
+	if len(bytes.TrimSpace(body)) > 0 && contentType != "" && !strings.EqualFold(contentType, mt) {
 		got, _, err := mime.ParseMediaType(contentType)
 		if err != nil || !strings.EqualFold(got, mt) {
 			return nil, &RequestError{Malformed: true, Messages: []string{
