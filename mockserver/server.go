@@ -46,6 +46,11 @@ type Config struct {
 	// seed in use is reported by FaultSeed, GET /__admin/faults and GET /__admin/requests: start a
 	// mock with it (and the same faults) to replay a run.
 	FaultSeed int64
+	// IDSeed seeds the ids the mock gives what it creates (contacts, tasks, notes, and locations,
+	// appointments and businesses created without one): the same requests in the same order get
+	// the same ids on every run, and POST /__admin/reset starts the sequence again. 0 draws them
+	// at random. An id already in the state is never given again.
+	IDSeed int64
 	// JournalSize is the number of requests the journal keeps (default 1000); negative turns the
 	// journal off.
 	JournalSize int
@@ -200,6 +205,7 @@ func New(cfg Config) (*Server, error) {
 	if err := s.store.Restore(cfg.Initial); err != nil {
 		return nil, fmt.Errorf("mockserver: initial state: %w", err)
 	}
+	s.seedIDs()
 	for i, f := range cfg.Faults {
 		if _, err := s.faults.add(f); err != nil {
 			return nil, fmt.Errorf("mockserver: fault %d: %s", i+1, messageLine(err))
@@ -211,6 +217,13 @@ func New(cfg Config) (*Server, error) {
 	s.admin = s.adminRoutes()
 	s.startWebhooks()
 	return s, nil
+}
+
+// seedIDs starts the store's sequence of ids from Config.IDSeed, when there is one.
+func (s *Server) seedIDs() {
+	if m, ok := s.store.(interface{ SeedIDs(uint64) }); ok && s.cfg.IDSeed != 0 {
+		m.SeedIDs(uint64(s.cfg.IDSeed))
+	}
 }
 
 // Store returns the mock's state, for tests that arrange or inspect it directly.

@@ -94,17 +94,20 @@ func stateOf(t *testing.T, args ...string) []byte {
 	return b.Bytes()
 }
 
-// TestTrafficFlagsReachTheMock: the rate-limit, fault-seed and journal flags are not only parsed but
+// TestTrafficFlagsReachTheMock: the rate-limit, fault-seed, id-seed and journal flags are not only parsed but
 // configure the mock.
 func TestTrafficFlagsReachTheMock(t *testing.T) {
 	f, err := parseServe([]string{"--rate-burst", "5", "--rate-window", "1s", "--rate-daily", "1000", "--rate-off",
-		"--fault-seed", "8414279", "--journal-size", "-1", "--journal-bodies"}, io.Discard)
+		"--fault-seed", "8414279", "--journal-size", "-1", "--journal-bodies", "--id-seed", "77"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := f.config(slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.IDSeed != 77 {
+		t.Errorf("id seed %d, want 77", cfg.IDSeed)
 	}
 	if cfg.JournalSize != -1 || !cfg.JournalBodies {
 		t.Errorf("journal: size %d, bodies %v; want -1 and true", cfg.JournalSize, cfg.JournalBodies)

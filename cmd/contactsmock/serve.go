@@ -38,6 +38,7 @@ type serveFlags struct {
 	rate             mockserver.RateLimits
 	faultsFile       string
 	faultSeed        int64
+	idSeed           int64
 	journalSize      int
 	journalBodies    bool
 	redirectURIs     []string
@@ -67,6 +68,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	f.gen.register(fs)
 	fs.StringVar(&f.fixturesFile, "fixtures", "", "load this fixture document (`FILE`, JSON or YAML) instead of generating data; it may ask for generated data itself")
 	fs.StringVar(&f.stateFile, "state-file", "", "keep the state in this file (`PATH`): loaded at start if present, written atomically every --snapshot-interval and on shutdown")
+	fs.Int64Var(&f.idSeed, "id-seed", 0, "seed of the ids given to what requests create (`N`): the same requests in the same order get the same ids on every run and after POST /__admin/reset; 0 draws them at random")
 	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", 30*time.Second, "`DURATION` between writes of the state to --state-file (0 writes only on shutdown)")
 	fs.StringVar(&f.clientID, "client-id", mockserver.DefaultClientID, "`ID` of the default OAuth client")
 	fs.StringVar(&f.clientSecret, "client-secret", mockserver.DefaultClientSecret, "`SECRET` of the default OAuth client")
@@ -267,6 +269,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 		MaxBody:          f.maxBody,
 		RateLimits:       f.rate,
 		FaultSeed:        f.faultSeed,
+		IDSeed:           f.idSeed,
 		JournalSize:      f.journalSize,
 		JournalBodies:    f.journalBodies,
 		Logger:           logger,

@@ -139,6 +139,26 @@ func (m *Memory) emitLocked(e Event) {
 
 func (m *Memory) newIDLocked() string { return fixtures.NewID(m.rng.IntN) }
 
+// freshIDLocked draws ids until taken says one is free: with seeded ids (SeedIDs) a state loaded
+// from a file may hold the ids the sequence is about to give again.
+func (m *Memory) freshIDLocked(taken func(string) bool) string {
+	id := m.newIDLocked()
+	for taken(id) {
+		id = m.newIDLocked()
+	}
+	return id
+}
+
+// SeedIDs makes the ids the store gives from now on (contacts, tasks, notes, and locations,
+// appointments and businesses created without one) a function of the seed and of the writes that
+// draw them: the same writes in the same order get the same ids on every run. An id already in
+// the state is never given again.
+func (m *Memory) SeedIDs(seed uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+}
+
 func (m *Memory) stampLocked() fixtures.Timestamp { return fixtures.At(m.now()) }
 
 // touch moves a timestamp on: now, or one millisecond after the previous value if the clock has not
@@ -395,7 +415,7 @@ func (m *Memory) CreateLocation(info fixtures.Location) (fixtures.Location, erro
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if info.ID == "" {
-		info.ID = m.newIDLocked()
+		info.ID = m.freshIDLocked(func(id string) bool { return m.locs[id] != nil })
 	}
 	if m.locs[info.ID] != nil {
 		return fixtures.Location{}, ErrExists
@@ -665,8 +685,8 @@ func (m *Memory) createLocked(l *location, in ContactInput, checkDuplicates bool
 			return nil, &DuplicateError{ContactID: dup.c.ID, ContactName: dup.c.Name, MatchingField: field}
 		}
 	}
-	for m.contactLoc[c.c.ID] != "" {
-		c.c.ID = m.newIDLocked()
+	if m.contactLoc[c.c.ID] != "" {
+		c.c.ID = m.freshIDLocked(func(id string) bool { return m.contactLoc[id] != "" })
 	}
 	l.insert(c)
 	m.contactLoc[c.c.ID] = l.info.ID
@@ -1266,7 +1286,7 @@ func (m *Memory) CreateTask(loc, contactID string, in TaskInput) (fixtures.Task,
 		return fixtures.Task{}, err
 	}
 	now := m.stampLocked()
-	t := &fixtures.Task{ID: m.newIDLocked(), ContactID: contactID, DateAdded: now, DateUpdated: now}
+	t := &fixtures.Task{ID: m.freshIDLocked(func(id string) bool { return childSeen(c, id) }), ContactID: contactID, DateAdded: now, DateUpdated: now}
 	applyTask(t, in)
 	c.tasks = append(c.tasks, t)
 	m.emitLocked(Event{Type: TaskCreate, LocationID: l.info.ID, Task: ptr(cloneTask(t))})
@@ -1397,7 +1417,7 @@ func (m *Memory) CreateNote(loc, contactID string, in NoteInput) (fixtures.Note,
 		return fixtures.Note{}, err
 	}
 	now := m.stampLocked()
-	n := &fixtures.Note{ID: m.newIDLocked(), ContactID: contactID, DateAdded: now, DateUpdated: now}
+	n := &fixtures.Note{ID: m.freshIDLocked(func(id string) bool { return childSeen(c, id) }), ContactID: contactID, DateAdded: now, DateUpdated: now}
 	applyNote(n, in)
 	c.notes = append(c.notes, n)
 	m.emitLocked(Event{Type: NoteCreate, LocationID: l.info.ID, Note: ptr(cloneNote(n))})
@@ -1468,7 +1488,9 @@ func (m *Memory) AddAppointment(a fixtures.Appointment) (fixtures.Appointment, e
 		return fixtures.Appointment{}, err
 	}
 	if a.ID == "" {
-		a.ID = m.newIDLocked()
+		a.ID = m.freshIDLocked(func(id string) bool {
+			return slices.ContainsFunc(l.appointments, func(x *fixtures.Appointment) bool { return x.ID == id })
+		})
 	}
 	for _, x := range l.appointments {
 		if x.ID == a.ID {
@@ -1495,8 +1517,9 @@ func (m *Memory) AddBusiness(b fixtures.Business) (fixtures.Business, error) {
 	if err != nil {
 		return fixtures.Business{}, err
 	}
-	if b.ID == "" {
-		b.ID = fixtures.NewObjectID(m.rng.IntN)
+	drawn := false
+	for b.ID == "" || (l.businessByID[b.ID] != nil && drawn) {
+		b.ID, drawn = fixtures.NewObjectID(m.rng.IntN), true
 	}
 	if l.businessByID[b.ID] != nil {
 		return fixtures.Business{}, ErrExists
