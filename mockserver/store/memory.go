@@ -29,9 +29,7 @@ type Memory struct {
 	// locs maps a location id to its state; order keeps creation order.
 	locs  map[string]*location
 	order []string
-	// contactLoc maps every contact id to its location, to tell "another location's" from "unknown".
-	contactLoc map[string]string
-	rng        *rand.Rand
+	rng   *rand.Rand
 }
 
 type location struct {
@@ -92,11 +90,10 @@ func NewMemory(now func() time.Time, sink func(Event)) *Memory {
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
 	return &Memory{
-		now:        now,
-		sink:       sink,
-		locs:       map[string]*location{},
-		contactLoc: map[string]string{},
-		rng:        rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
+		now:  now,
+		sink: sink,
+		locs: map[string]*location{},
+		rng:  rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
 	}
 }
 
@@ -176,6 +173,18 @@ func (m *Memory) locLocked(id string) (*location, error) {
 		return nil, &NotFoundError{Kind: "Location", ID: id}
 	}
 	return l, nil
+}
+
+// ownerOf returns the location that holds a contact, or nil. Contact ids are unique across
+// locations; a mock holds few locations, so a lookup in each costs less than a map of every
+// contact id kept up on every create and delete.
+func ownerOf(locs map[string]*location, id string) *location {
+	for _, l := range locs {
+		if l.contacts[id] != nil {
+			return l
+		}
+	}
+	return nil
 }
 
 func (m *Memory) contactLocked(locID, id string) (*location, *contact, error) {
@@ -685,11 +694,10 @@ func (m *Memory) createLocked(l *location, in ContactInput, checkDuplicates bool
 			return nil, &DuplicateError{ContactID: dup.c.ID, ContactName: dup.c.Name, MatchingField: field}
 		}
 	}
-	if m.contactLoc[c.c.ID] != "" {
-		c.c.ID = m.freshIDLocked(func(id string) bool { return m.contactLoc[id] != "" })
+	if ownerOf(m.locs, c.c.ID) != nil {
+		c.c.ID = m.freshIDLocked(func(id string) bool { return ownerOf(m.locs, id) != nil })
 	}
 	l.insert(c)
-	m.contactLoc[c.c.ID] = l.info.ID
 	m.emitLocked(Event{Type: ContactCreate, LocationID: l.info.ID, Contact: &c.c.Contact})
 	return c, nil
 }
@@ -796,7 +804,6 @@ func (m *Memory) DeleteContact(loc, id string) error {
 		return err
 	}
 	l.remove(c)
-	delete(m.contactLoc, id)
 	l.rememberDeleted(id, placeKey{added: c.c.DateAdded, seq: c.seq})
 	l.appointments = slices.DeleteFunc(l.appointments, func(a *fixtures.Appointment) bool { return a.ContactID == id })
 	m.emitLocked(Event{Type: ContactDelete, LocationID: loc, Contact: &c.c.Contact})
@@ -1189,7 +1196,7 @@ func (m *Memory) BulkTags(loc string, ids, tags []string, remove, removeAll bool
 			}
 		case hasDeleted(l.deleted, id):
 			r.Message = "contact is deleted"
-		case m.contactLoc[id] != "":
+		case ownerOf(m.locs, id) != nil:
 			r.Message = "contact does not belong to location"
 		default:
 			r.Message = "contact not found"

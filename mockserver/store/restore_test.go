@@ -52,3 +52,43 @@ func TestRestoreRefusesDuplicateChildren(t *testing.T) {
 		})
 	}
 }
+
+// TestRestoreRefusesContactIDsUsedTwice: contact ids are unique across the whole document, within
+// a location and between locations, and the store that refused keeps its state.
+func TestRestoreRefusesContactIDsUsedTwice(t *testing.T) {
+	contact := func(id string) fixtures.ContactRecord {
+		return fixtures.ContactRecord{Contact: fixtures.Contact{ID: id, Type: "lead", Tags: []string{}, CustomFields: []fixtures.CustomField{}, Followers: []string{}}}
+	}
+	loc := func(id string, contacts ...string) fixtures.Location {
+		l := fixtures.Location{ID: id, Name: "L"}
+		for _, c := range contacts {
+			l.Contacts = append(l.Contacts, contact(c))
+		}
+		return l
+	}
+	const a, b = "CtAAAAAAAAAAAAAAAAAA", "CtBBBBBBBBBBBBBBBBBB"
+	tests := []struct {
+		name string
+		locs []fixtures.Location
+		ok   bool
+	}{
+		{"distinct", []fixtures.Location{loc("LocAAAAAAAAAAAAAAAAA", a), loc("LocBBBBBBBBBBBBBBBBB", b)}, true},
+		{"twice in a location", []fixtures.Location{loc("LocAAAAAAAAAAAAAAAAA", a, b, a)}, false},
+		{"in two locations", []fixtures.Location{loc("LocAAAAAAAAAAAAAAAAA", a), loc("LocBBBBBBBBBBBBBBBBB", b, a)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := store.NewMemory(time.Now, nil)
+			if err := m.Restore(fixtures.Document{Locations: []fixtures.Location{loc("LocKeepAAAAAAAAAAAAA", "CtKeepAAAAAAAAAAAAAA")}}); err != nil {
+				t.Fatal(err)
+			}
+			err := m.Restore(fixtures.Document{Locations: tt.locs})
+			if (err == nil) != tt.ok || (err != nil && !strings.Contains(err.Error(), "contact id "+a+" is used twice")) {
+				t.Fatalf("Restore: %v, want ok=%v", err, tt.ok)
+			}
+			if _, gerr := m.GetContact("LocKeepAAAAAAAAAAAAA", "CtKeepAAAAAAAAAAAAAA"); (gerr == nil) == tt.ok {
+				t.Errorf("after Restore (%v) the earlier state is there: %v", err, gerr == nil)
+			}
+		})
+	}
+}

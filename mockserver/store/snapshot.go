@@ -54,7 +54,7 @@ func (m *Memory) Restore(doc fixtures.Document) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.locs, m.order, m.contactLoc = next.locs, next.order, next.contactLoc
+	m.locs, m.order = next.locs, next.order
 	return nil
 }
 
@@ -99,7 +99,7 @@ func (m *Memory) Merge(doc fixtures.Document) error {
 			l.deleted, l.deletedOrder = old.deleted, old.deletedOrder
 		}
 	}
-	m.locs, m.order, m.contactLoc = next.locs, next.order, next.contactLoc
+	m.locs, m.order = next.locs, next.order
 	return nil
 }
 
@@ -120,9 +120,8 @@ func childSeen(c *contact, id string) bool {
 }
 
 type state struct {
-	locs       map[string]*location
-	order      []string
-	contactLoc map[string]string
+	locs  map[string]*location
+	order []string
 }
 
 // buildState turns a document into a state, checking what the store relies on: ids present and
@@ -130,11 +129,7 @@ type state struct {
 // pointers are shared with the document, not copied: the store never writes into a stored contact
 // (a change stores a new one), and the document is the store's from now on (see Restore).
 func buildState(doc fixtures.Document) (*state, error) {
-	total := 0
-	for _, ld := range doc.Locations {
-		total += len(ld.Contacts)
-	}
-	s := &state{locs: map[string]*location{}, contactLoc: make(map[string]string, total)}
+	s := &state{locs: map[string]*location{}}
 	for li, ld := range doc.Locations {
 		at := fmt.Sprintf("locations[%d]", li)
 		if ld.ID == "" {
@@ -162,7 +157,7 @@ func buildState(doc fixtures.Document) (*state, error) {
 			if rec.ID == "" {
 				return nil, fmt.Errorf("store: %s: id is empty", cat())
 			}
-			if s.contactLoc[rec.ID] != "" {
+			if ownerOf(s.locs, rec.ID) != nil {
 				return nil, fmt.Errorf("store: %s: contact id %s is used twice", cat(), rec.ID)
 			}
 			stored[ci].Contact = rec.Contact
@@ -211,7 +206,6 @@ func buildState(doc fixtures.Document) (*state, error) {
 				c.notes = append(c.notes, n)
 			}
 			l.insert(c)
-			s.contactLoc[rec.ID] = ld.ID
 		}
 		for bi, b := range ld.Businesses {
 			if b.ID == "" || l.businessByID[b.ID] != nil {
