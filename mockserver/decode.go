@@ -35,7 +35,7 @@ type inputField struct {
 // inputPlan is how fillFromDecoded fills one struct type.
 type inputPlan struct {
 	fields map[string]inputField // by exact JSON name
-	lower  map[string]bool       // every JSON name, lower-cased
+	names  []string              // every JSON name
 	ok     bool                  // the type is a plain struct of fields with JSON names
 }
 
@@ -51,7 +51,7 @@ func planFor(t reflect.Type) *inputPlan {
 	if p, ok := inputPlans.Load(t); ok {
 		return p.(*inputPlan)
 	}
-	p := &inputPlan{fields: map[string]inputField{}, lower: map[string]bool{}, ok: t.Kind() == reflect.Struct}
+	p := &inputPlan{fields: map[string]inputField{}, ok: t.Kind() == reflect.Struct}
 	for i := 0; p.ok && i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -69,7 +69,7 @@ func planFor(t reflect.Type) *inputPlan {
 			kind = optStrings
 		}
 		p.fields[name] = inputField{index: i, kind: kind}
-		p.lower[strings.ToLower(name)] = true
+		p.names = append(p.names, name)
 	}
 	inputPlans.Store(t, p)
 	return p
@@ -77,7 +77,7 @@ func planFor(t reflect.Type) *inputPlan {
 
 // fillFromDecoded fills *dst (a pointer to an input struct) from the decoded body m, or returns
 // false having changed nothing.
-func fillFromDecoded(m map[string]any, body []byte, dst any) bool {
+func fillFromDecoded(m map[string]any, body []byte, unique bool, dst any) bool {
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return false
@@ -95,12 +95,16 @@ func fillFromDecoded(m map[string]any, body []byte, dst any) bool {
 		case exact && !f.kind.fits(v):
 			return false
 		case exact:
-		case !isASCII(k) || p.lower[strings.ToLower(k)]:
+		case !isASCII(k) || p.foldsToField(k):
 			return false // encoding/json would match it to a field case-insensitively
 		}
 	}
-	if n, ok := topLevelKeys(body); !ok || n != len(m) {
-		return false
+	// A body that repeats a key is encoding/json's to decode (a case-insensitive repeat, say);
+	// unique says the decoder has checked already.
+	if !unique {
+		if n, ok := topLevelKeys(body); !ok || n != len(m) {
+			return false
+		}
 	}
 	out := rv.Elem()
 	for k, v := range m {
@@ -157,6 +161,17 @@ func (k optKind) fits(v any) bool {
 			}
 		}
 		return ok
+	}
+	return false
+}
+
+// foldsToField reports whether an ASCII key equals a field's JSON name up to case (ASCII case
+// folding keeps the length, so only names of the key's length can match).
+func (p *inputPlan) foldsToField(k string) bool {
+	for _, name := range p.names {
+		if len(name) == len(k) && strings.EqualFold(name, k) {
+			return true
+		}
 	}
 	return false
 }

@@ -63,7 +63,7 @@ func (c *call) decode(v any) error {
 	if len(c.body) == 0 {
 		return nil
 	}
-	if m, ok := c.decoded.(map[string]any); ok && c.haveDecoded && fillFromDecoded(m, c.body, v) {
+	if m, ok := c.decoded.(map[string]any); ok && c.haveDecoded && fillFromDecoded(m, c.body, c.decodedUnique, v) {
 		return nil
 	}
 	if err := json.Unmarshal(c.body, v); err != nil {

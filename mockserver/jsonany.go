@@ -15,15 +15,17 @@ import (
 // string, a number strconv refuses, deep nesting, anything that is not JSON) goes to json.Unmarshal,
 // so results and failures stay exactly encoding/json's. FuzzUnmarshalAny checks the fast path
 // against json.Unmarshal.
-func unmarshalAny(body []byte) (any, bool) {
+//
+// unique reports that no object of the body repeats a key (the fast path refuses those), which
+// fillFromDecoded would otherwise have to check on the body.
+func unmarshalAny(body []byte) (v any, ok, unique bool) {
 	if v, ok := fastUnmarshalAny(body); ok {
-		return v, true
+		return v, true, true
 	}
-	var v any
 	if json.Unmarshal(body, &v) != nil {
-		return nil, false
+		return nil, false, false
 	}
-	return v, true
+	return v, true, false
 }
 
 // shareLimit is the largest body whose strings are slices of one copy of it: a decoded string may
@@ -112,6 +114,7 @@ func (p *anyParser) object() (any, bool) {
 		p.depth--
 		return m, true
 	}
+	pairs := 0
 	for {
 		if p.i >= len(p.src) || p.src[p.i] != '"' {
 			return nil, false
@@ -130,7 +133,8 @@ func (p *anyParser) object() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k] = v // a repeated key: the last one wins, as with encoding/json
+		m[k] = v
+		pairs++
 		p.skipSpace()
 		if p.i >= len(p.src) {
 			return nil, false
@@ -140,6 +144,9 @@ func (p *anyParser) object() (any, bool) {
 			p.i++
 			p.skipSpace()
 		case '}':
+			if pairs != len(m) {
+				return nil, false // a repeated key: encoding/json's answer (the last one wins)
+			}
 			p.i++
 			p.depth--
 			return m, true

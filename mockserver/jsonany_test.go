@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -32,9 +33,76 @@ func checkAny(t *testing.T, body []byte) {
 			t.Fatalf("%q:\nfast      %#v\nunmarshal %#v", body, got, want)
 		}
 	}
-	got, ok := unmarshalAny(body)
+	got, ok, unique := unmarshalAny(body)
 	if ok != (werr == nil) || !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q: unmarshalAny %#v, %v; json.Unmarshal %#v, %v", body, got, ok, want, werr)
+	}
+	if unique && repeatsAKey(body) {
+		t.Fatalf("%q: unmarshalAny says no object repeats a key, but one does", body)
+	}
+}
+
+// repeatsAKey reports whether an object of a JSON text repeats a key (after unescaping), read with
+// encoding/json's tokenizer.
+func repeatsAKey(body []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		atKey  bool
+	}
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		top := len(stack) - 1
+		if top >= 0 && stack[top].object && stack[top].atKey {
+			if k, isKey := tok.(string); isKey {
+				if stack[top].keys[k] {
+					return true
+				}
+				stack[top].keys[k] = true
+				stack[top].atKey = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{keys: map[string]bool{}, object: true, atKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+		}
+		// A value ended: the enclosing object expects a key next.
+		if top := len(stack) - 1; top >= 0 && stack[top].object {
+			stack[top].atKey = true
+		}
+	}
+}
+
+// TestFastParserRefusesRepeatedKeys: a repeated key, at any depth and however it is escaped,
+// sends the body to encoding/json, so that unique never lies.
+func TestFastParserRefusesRepeatedKeys(t *testing.T) {
+	for _, body := range []string{`{"a":1,"a":2}`, `{"x":{"a":1,"b":2,"a":3}}`, `[{"a":1},{"a":1,"\u0061":2}]`, `{"firstName":"A","firstName":"B"}`} {
+		if !repeatsAKey([]byte(body)) {
+			t.Errorf("%s: repeatsAKey misses the repeat", body)
+		}
+		if _, ok, unique := unmarshalAny([]byte(body)); !ok || unique {
+			t.Errorf("%s: ok %v, unique %v; want decoded, not unique", body, ok, unique)
+		}
+	}
+	for _, body := range []string{`{"a":1,"b":{"a":1}}`, `[{"a":1},{"a":2}]`, `{"a":[{"a":1}]}`} {
+		if repeatsAKey([]byte(body)) {
+			t.Errorf("%s: repeatsAKey sees a repeat that is not there", body)
+		}
+		if _, ok, unique := unmarshalAny([]byte(body)); !ok || !unique {
+			t.Errorf("%s: ok %v, unique %v; want decoded and unique", body, ok, unique)
+		}
 	}
 }
 

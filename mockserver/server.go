@@ -283,8 +283,10 @@ type call struct {
 	// validation then does not decode it again.
 	decoded     any
 	haveDecoded bool
-	token       *Token
-	rate        *rateState
+	// decodedUnique: no object of the decoded body repeats a key (see unmarshalAny).
+	decodedUnique bool
+	token         *Token
+	rate          *rateState
 	// q is the query string, parsed once (see query).
 	q url.Values
 	// fault is the injected fault that applied, if any; canceled is set when the client left
@@ -389,8 +391,8 @@ func (s *Server) run(c *call) response {
 	}
 	if !c.haveDecoded && op.HasBody && op.BodyContentType == "application/json" && len(c.body) > 0 {
 		// Decoded here rather than inside validation, so that the handler can use it too.
-		if v, ok := unmarshalAny(c.body); ok {
-			c.decoded, c.haveDecoded = v, true
+		if v, ok, unique := unmarshalAny(c.body); ok {
+			c.decoded, c.haveDecoded, c.decodedUnique = v, true, unique
 		}
 	}
 	var q url.Values // nil: validation parses it if a parameter needs it
@@ -450,11 +452,11 @@ func (c *call) bodyLocation() string {
 	if c.op.BodyContentType != "application/json" {
 		return ""
 	}
-	v, ok := unmarshalAny(c.body)
+	v, ok, unique := unmarshalAny(c.body)
 	if !ok {
 		return "" // not JSON: validation answers it
 	}
-	c.decoded, c.haveDecoded = v, true
+	c.decoded, c.haveDecoded, c.decodedUnique = v, true, unique
 	m, _ := v.(map[string]any)
 	named, _ := m["locationId"].(string)
 	return named
