@@ -30,6 +30,8 @@ type Memory struct {
 	locs  map[string]*location
 	order []string
 	rng   *rand.Rand
+	// seeded: rng was seeded by SeedIDs, not at random (see freshIDLocked).
+	seeded bool
 }
 
 type location struct {
@@ -136,11 +138,13 @@ func (m *Memory) emitLocked(e Event) {
 
 func (m *Memory) newIDLocked() string { return fixtures.NewID(m.rng.IntN) }
 
-// freshIDLocked draws ids until taken says one is free: with seeded ids (SeedIDs) a state loaded
-// from a file may hold the ids the sequence is about to give again.
+// freshIDLocked draws an id. With seeded ids (SeedIDs) a state loaded from a file may hold the ids
+// the sequence is about to give again, so it draws until taken says one is free. Unseeded, the
+// source is seeded at random and a repeat among 62^20 ids is not worth a check (for a task or a
+// note, a scan of the contact's children on every create).
 func (m *Memory) freshIDLocked(taken func(string) bool) string {
 	id := m.newIDLocked()
-	for taken(id) {
+	for m.seeded && taken(id) {
 		id = m.newIDLocked()
 	}
 	return id
@@ -154,6 +158,7 @@ func (m *Memory) SeedIDs(seed uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	m.seeded = true
 }
 
 func (m *Memory) stampLocked() fixtures.Timestamp { return fixtures.At(m.now()) }
@@ -694,8 +699,8 @@ func (m *Memory) createLocked(l *location, in ContactInput, checkDuplicates bool
 			return nil, &DuplicateError{ContactID: dup.c.ID, ContactName: dup.c.Name, MatchingField: field}
 		}
 	}
-	if ownerOf(m.locs, c.c.ID) != nil {
-		c.c.ID = m.freshIDLocked(func(id string) bool { return ownerOf(m.locs, id) != nil })
+	for ownerOf(m.locs, c.c.ID) != nil { // a lookup per location: checked seeded or not
+		c.c.ID = m.newIDLocked()
 	}
 	l.insert(c)
 	m.emitLocked(Event{Type: ContactCreate, LocationID: l.info.ID, Contact: &c.c.Contact})
