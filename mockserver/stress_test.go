@@ -273,6 +273,9 @@ func (w *stressWorker) do(op string) {
 	case "search-contacts-advanced":
 		w.send(op, "POST", "/contacts/search", map[string]any{"locationId": locA, "pageLimit": 5,
 			"filters": []any{map[string]any{"field": "tags", "operator": "eq", "value": "shared"}}}, 200)
+		// Unfiltered and sorted by one field: made from (and kept in step with) a sort index.
+		w.send(op, "POST", "/contacts/search", map[string]any{"locationId": locA, "pageLimit": 5,
+			"sort": []any{map[string]any{"field": []string{"firstName", "dateUpdated", "email"}[w.rng.IntN(3)], "direction": "desc"}}}, 200)
 	case "get-duplicate-contact":
 		r := w.send(op, "GET", "/contacts/search/duplicate?locationId="+locA+"&email=shared0%40stress.test", nil, 200)
 		if got := r.obj("contact")["id"]; r.Status == 200 && got != st.shared[2] {
