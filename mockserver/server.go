@@ -490,6 +490,10 @@ func (s *Server) readBody(c *call) error {
 	return nil
 }
 
+// jsonContentType is the Content-Type of every JSON answer, one slice shared by all of them
+// (nothing writes into a header's values; an append to a full slice copies it).
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // encodeJSON writes v as JSON the way every answer is written: no HTML escaping, no trailing
@@ -547,7 +551,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 				_ = encodeJSON(buf, resp.body)
 			}
 		}
-		h["Content-Type"] = []string{"application/json; charset=utf-8"}
+		h["Content-Type"] = jsonContentType[:1:1]
 	}
 	if s.cfg.StrictResponses && op != nil && resp.status < 500 && !resp.injected {
 		if err := op.ValidateResponse(context.Background(), r, resp.status, h, buf.Bytes()); err != nil {

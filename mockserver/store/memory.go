@@ -43,8 +43,8 @@ type location struct {
 	// lands ahead of it and never inside a page being walked.
 	byAdded []*contact
 	nextSeq uint64
-	byEmail map[string][]*contact
-	byPhone map[string][]*contact
+	byEmail map[string]contactList // by lower-cased e-mail
+	byPhone map[string]contactList
 	// byTag holds, by tagKey, the contacts carrying a tag, in byAdded order (see tagindex.go).
 	byTag map[string][]*contact
 	// deleted remembers deleted contacts by id (bulk tagging reports "contact is deleted") with
@@ -106,8 +106,8 @@ func newLocation(info fixtures.Location) *location {
 	return &location{
 		info:         info,
 		contacts:     map[string]*contact{},
-		byEmail:      map[string][]*contact{},
-		byPhone:      map[string][]*contact{},
+		byEmail:      map[string]contactList{},
+		byPhone:      map[string]contactList{},
 		byTag:        map[string][]*contact{},
 		deleted:      map[string]placeKey{},
 		businessByID: map[string]*fixtures.Business{},
@@ -273,20 +273,19 @@ func (l *location) index(c *contact) {
 		c.hay = haystack(&c.c.Contact)
 	}
 	if e := strings.ToLower(c.c.Email); e != "" {
-		l.byEmail[e] = append(l.byEmail[e], c)
+		l.byEmail[e] = l.byEmail[e].add(c)
 	}
 	if p := c.c.Phone; p != "" {
-		l.byPhone[p] = append(l.byPhone[p], c)
+		l.byPhone[p] = l.byPhone[p].add(c)
 	}
 }
 
 func (l *location) unindex(c *contact) {
-	drop := func(idx map[string][]*contact, key string) {
+	drop := func(idx map[string]contactList, key string) {
 		if key == "" {
 			return
 		}
-		list := slices.DeleteFunc(idx[key], func(x *contact) bool { return x == c })
-		if len(list) == 0 {
+		if list := idx[key].drop(c); list.first == nil {
 			delete(idx, key)
 		} else {
 			idx[key] = list
@@ -294,6 +293,50 @@ func (l *location) unindex(c *contact) {
 	}
 	drop(l.byEmail, strings.ToLower(c.c.Email))
 	drop(l.byPhone, c.c.Phone)
+}
+
+// contactList is the contacts of a location that share one e-mail or one phone, in the order they
+// were indexed; the first is held in the map's value itself, so that the usual entry of one
+// contact costs no allocation of its own.
+type contactList struct {
+	first *contact
+	rest  []*contact // only where the location allows duplicates, or a write is under way
+}
+
+func (s contactList) add(c *contact) contactList {
+	if s.first == nil {
+		s.first = c
+	} else {
+		s.rest = append(s.rest, c)
+	}
+	return s
+}
+
+// drop returns the list without c; its first is nil when it is empty.
+func (s contactList) drop(c *contact) contactList {
+	if s.first == c {
+		if len(s.rest) == 0 {
+			return contactList{}
+		}
+		s.first = s.rest[0]
+		s.rest = slices.Delete(s.rest, 0, 1) // the list's own array: nobody else holds it
+		return s
+	}
+	s.rest = slices.DeleteFunc(s.rest, func(x *contact) bool { return x == c })
+	return s
+}
+
+// other returns the first contact of the list that is not exclude, or nil.
+func (s contactList) other(exclude *contact) *contact {
+	if s.first != nil && s.first != exclude {
+		return s.first
+	}
+	for _, c := range s.rest {
+		if c != exclude {
+			return c
+		}
+	}
+	return nil
 }
 
 func (l *location) priority() []string {
@@ -308,17 +351,11 @@ func (l *location) match(field, value string, exclude *contact) *contact {
 	if value == "" {
 		return nil
 	}
-	var list []*contact
 	switch field {
 	case "email":
-		list = l.byEmail[strings.ToLower(value)]
+		return l.byEmail[strings.ToLower(value)].other(exclude)
 	case "phone":
-		list = l.byPhone[value]
-	}
-	for _, c := range list {
-		if c != exclude {
-			return c
-		}
+		return l.byPhone[value].other(exclude)
 	}
 	return nil
 }

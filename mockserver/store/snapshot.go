@@ -140,8 +140,8 @@ func buildState(doc fixtures.Document) (*state, error) {
 		}
 		l := newLocation(cloneLocationInfo(ld))
 		l.contacts = make(map[string]*contact, len(ld.Contacts))
-		l.byEmail = make(map[string][]*contact, len(ld.Contacts))
-		l.byPhone = make(map[string][]*contact, len(ld.Contacts))
+		l.byEmail = make(map[string]contactList, len(ld.Contacts))
+		l.byPhone = make(map[string]contactList, len(ld.Contacts))
 		l.byAdded = make([]*contact, 0, len(ld.Contacts))
 		s.locs[ld.ID] = l
 		s.order = append(s.order, ld.ID)
