@@ -463,15 +463,19 @@ func (c *call) bodyLocation() string {
 }
 
 // readBody reads the request body once, up to MaxBody.
+// sizedBodyMax is the largest declared Content-Length readBody allocates before reading.
+const sizedBodyMax = 64 << 10
+
 func (s *Server) readBody(c *call) error {
 	if c.body != nil || c.r.Body == nil || c.r.Body == http.NoBody {
 		return nil
 	}
 	var data []byte
 	var err error
-	if n := c.r.ContentLength; n >= 0 && n <= s.cfg.MaxBody {
-		// The length is declared (net/http's body ends there): read it into one buffer of that
-		// size instead of growing one.
+	if n := c.r.ContentLength; n > 0 && n <= min(s.cfg.MaxBody, sizedBodyMax) {
+		// A small declared length (net/http's body ends there): one buffer of that size instead
+		// of one grown from 512 bytes. Larger bodies grow as their bytes arrive, so a client
+		// that only declares a length does not get the memory.
 		data = make([]byte, n)
 		_, err = io.ReadFull(c.r.Body, data)
 	} else {

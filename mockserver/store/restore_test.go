@@ -92,3 +92,57 @@ func TestRestoreRefusesContactIDsUsedTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestSeededIDsSkipTheState: with seeded ids, a store started from the state an earlier store with
+// the same seed wrote (its first draw already taken) draws past the id the state holds, for each
+// kind the store names: locations, appointments and businesses (contacts, tasks and notes: see
+// mockserver's TestIDSeedSkipsIDsInTheState).
+func TestSeededIDsSkipTheState(t *testing.T) {
+	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: 4, Contacts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, contact := doc.Locations[0].ID, doc.Locations[0].Contacts[0].ID
+	kinds := []struct {
+		name string
+		make func(m *store.Memory) (string, error)
+	}{
+		{"location", func(m *store.Memory) (string, error) {
+			l, err := m.CreateLocation(fixtures.Location{Name: "Seeded"})
+			return l.ID, err
+		}},
+		{"appointment", func(m *store.Memory) (string, error) {
+			a, err := m.AddAppointment(fixtures.Appointment{LocationID: loc, ContactID: contact, Title: "A", CalendarID: "CalAAAAAAAAAAAAAAAAA",
+				StartTime: fixtures.DefaultNow, EndTime: fixtures.DefaultNow + 1800000})
+			return a.ID, err
+		}},
+		{"business", func(m *store.Memory) (string, error) {
+			b, err := m.AddBusiness(fixtures.Business{LocationID: loc, Name: "B"})
+			return b.ID, err
+		}},
+	}
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			start := func(d fixtures.Document) *store.Memory {
+				m := store.NewMemory(time.Now, nil)
+				if err := m.Restore(d); err != nil {
+					t.Fatal(err)
+				}
+				m.SeedIDs(99)
+				return m
+			}
+			first := start(doc)
+			id1, err := k.make(first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, err := k.make(start(doc)); err != nil || again != id1 {
+				t.Fatalf("the same seed from the same state gave %s then %s (%v)", id1, again, err)
+			}
+			id2, err := k.make(start(first.Snapshot()))
+			if err != nil || id2 == id1 {
+				t.Errorf("from a state holding %s the seeded draw gave %s (%v), want another id", id1, id2, err)
+			}
+		})
+	}
+}
