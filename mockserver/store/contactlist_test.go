@@ -26,9 +26,15 @@ func TestContactListIsASlice(t *testing.T) {
 		}
 		var got []*contact
 		if list.first != nil {
-			got = append([]*contact{list.first}, list.rest...)
-		} else if len(list.rest) > 0 {
-			t.Fatalf("step %d: an empty first with %d more", step, len(list.rest))
+			got = []*contact{list.first}
+			if list.rest != nil {
+				if len(*list.rest) == 0 {
+					t.Fatalf("step %d: an empty rest kept", step)
+				}
+				got = append(got, *list.rest...)
+			}
+		} else if list.rest != nil {
+			t.Fatalf("step %d: an empty first with %d more", step, len(*list.rest))
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("step %d: list %v, want %v", step, got, want)

@@ -297,32 +297,44 @@ func (l *location) unindex(c *contact) {
 
 // contactList is the contacts of a location that share one e-mail or one phone, in the order they
 // were indexed; the first is held in the map's value itself, so that the usual entry of one
-// contact costs no allocation of its own.
+// contact costs no allocation of its own, and the value stays two words (the maps hold an entry
+// per contact).
 type contactList struct {
 	first *contact
-	rest  []*contact // only where the location allows duplicates, or a write is under way
+	rest  *[]*contact // only where the location allows duplicates, or a write is under way
 }
 
 func (s contactList) add(c *contact) contactList {
-	if s.first == nil {
+	switch {
+	case s.first == nil:
 		s.first = c
-	} else {
-		s.rest = append(s.rest, c)
+	case s.rest == nil:
+		s.rest = &[]*contact{c}
+	default:
+		*s.rest = append(*s.rest, c)
 	}
 	return s
 }
 
 // drop returns the list without c; its first is nil when it is empty.
 func (s contactList) drop(c *contact) contactList {
-	if s.first == c {
-		if len(s.rest) == 0 {
+	if s.rest == nil {
+		if s.first == c {
 			return contactList{}
 		}
-		s.first = s.rest[0]
-		s.rest = slices.Delete(s.rest, 0, 1) // the list's own array: nobody else holds it
 		return s
 	}
-	s.rest = slices.DeleteFunc(s.rest, func(x *contact) bool { return x == c })
+	rest := *s.rest
+	if s.first == c {
+		s.first, rest = rest[0], rest[1:]
+	} else {
+		rest = slices.DeleteFunc(rest, func(x *contact) bool { return x == c })
+	}
+	if len(rest) == 0 {
+		s.rest = nil
+	} else {
+		*s.rest = rest
+	}
 	return s
 }
 
@@ -331,9 +343,11 @@ func (s contactList) other(exclude *contact) *contact {
 	if s.first != nil && s.first != exclude {
 		return s.first
 	}
-	for _, c := range s.rest {
-		if c != exclude {
-			return c
+	if s.rest != nil {
+		for _, c := range *s.rest {
+			if c != exclude {
+				return c
+			}
 		}
 	}
 	return nil
