@@ -451,7 +451,6 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	if err != nil {
 		return SearchPage{}, err
 	}
-	match := func(c *contact) bool { return l.matches(c, query) && pred(&c.c.Contact) }
 	out := SearchPage{Contacts: []SearchHit{}}
 	filtered := len(q.Filters) > 0 || query != ""
 	// The contacts that can match, in byAdded order, and the total when it is known without
@@ -459,6 +458,14 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	cands, known := l.byAdded, len(l.byAdded)
 	if filtered {
 		cands, known = l.candidates(q.Filters, query)
+	}
+	// match reports whether cands[i] matches. When every candidate has to be matched (the total
+	// is not known), they are matched at once, over the CPUs (see scanMatches).
+	matchOne := func(c *contact) bool { return l.matches(c, query) && pred(&c.c.Contact) }
+	match := func(i int) bool { return matchOne(cands[i]) }
+	if filtered && known < 0 {
+		hits := l.scanMatches(cands, query, matchOne)
+		match = func(i int) bool { return hits[i] }
 	}
 	if len(keys) == 0 || (len(keys) == 1 && keys[0].desc && keys[0].name == "dateAdded") {
 		// The stored order: dateAdded descending, ties newest insert first.
@@ -477,7 +484,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 			out.Total = known
 			for i := start - 1; i >= 0 && len(out.Contacts) < limit; i-- {
 				rec := cands[i]
-				if filtered && !match(rec) {
+				if filtered && !match(i) {
 					continue
 				}
 				if skip > 0 {
@@ -491,7 +498,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 		}
 		for i := len(cands) - 1; i >= 0; i-- {
 			rec := cands[i]
-			if !match(rec) {
+			if !match(i) {
 				continue
 			}
 			out.Total++
@@ -531,8 +538,8 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 		}
 	}
 	matches := make([]*fixtures.Contact, 0, len(cands))
-	for _, c := range cands {
-		if !filtered || match(c) {
+	for i, c := range cands {
+		if !filtered || match(i) {
 			matches = append(matches, &c.c.Contact)
 		}
 	}

@@ -226,6 +226,16 @@ func selectPageReference(matches []*fixtures.Contact, keys []sortKey, ck []sortV
 // fields, queries, sorts, pages and cursors, while creates, updates, retags and deletes move
 // contacts in and out of the index.
 func TestSearchMatchesReference(t *testing.T) {
+	for _, split := range []int{parallelScanMin, 7} {
+		t.Run(fmt.Sprintf("scans split from %d contacts", split), func(t *testing.T) {
+			defer func(was int) { parallelScanMin = was }(parallelScanMin)
+			parallelScanMin = split
+			searchMatchesReference(t)
+		})
+	}
+}
+
+func searchMatchesReference(t *testing.T) {
 	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: 5, Contacts: 400})
 	if err != nil {
 		t.Fatal(err)

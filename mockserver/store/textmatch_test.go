@@ -1,6 +1,7 @@
 package store
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +49,42 @@ func TestMatchesIsTextMatch(t *testing.T) {
 	page, err := m.ListContacts(loc.ID, ListQuery{Limit: 5, Query: "zebediah quux"})
 	if err != nil || len(page.Contacts) != 1 {
 		t.Fatalf("the updated contact is not found by its new name: %v %d", err, len(page.Contacts))
+	}
+}
+
+// TestListQuerySplitScan: a free-text list query answers the same pages whether the location's
+// scan runs on one goroutine or is split over several.
+func TestListQuerySplitScan(t *testing.T) {
+	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: 8, Contacts: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMemory(time.Now, nil)
+	if err := m.Restore(doc); err != nil {
+		t.Fatal(err)
+	}
+	loc := doc.Locations[0]
+	pages := func() []ListPage {
+		var out []ListPage
+		for _, q := range []string{"a", "son", loc.Contacts[3].LastName, "@", "zzz"} {
+			for _, after := range []string{"", loc.Contacts[250].ID} {
+				p, err := m.ListContacts(loc.ID, ListQuery{Limit: 30, Query: q, StartAfterID: after})
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	whole := pages()
+	defer func(was int) { parallelScanMin = was }(parallelScanMin)
+	parallelScanMin = 3
+	split := pages()
+	if !reflect.DeepEqual(whole, split) {
+		t.Errorf("split scans answered other pages")
+	}
+	if whole[0].Total == 0 || whole[0].Total == len(loc.Contacts) {
+		t.Errorf("query %q matched %d of %d: not a test of matching", "a", whole[0].Total, len(loc.Contacts))
 	}
 }
