@@ -209,3 +209,40 @@ func appendIntPtr(dst []byte, n *int) []byte {
 	}
 	return strconv.AppendInt(dst, int64(*n), 10)
 }
+
+// errorBody is the usual error body, {"error", "message", "statusCode"}: a message (one string or
+// a list), no meta and no extra fields. The fields are in the order encoding/json writes the keys
+// of APIError.body's map (sorted), so the bytes are the same either way. errorResponse uses it
+// where it can (a refused request is the 429 workload's whole answer).
+type errorBody struct {
+	Error      string `json:"error"`
+	Message    any    `json:"message"` // string or []string
+	StatusCode int    `json:"statusCode"`
+}
+
+func (b errorBody) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"error":`...)
+	dst = fixtures.AppendJSONString(dst, b.Error)
+	dst = append(dst, `,"message":`...)
+	switch m := b.Message.(type) {
+	case string:
+		dst = fixtures.AppendJSONString(dst, m)
+	case []string:
+		dst = fixtures.AppendJSONStrings(dst, m)
+	}
+	dst = append(dst, `,"statusCode":`...)
+	dst = strconv.AppendInt(dst, int64(b.StatusCode), 10)
+	return append(dst, '}'), nil
+}
+
+// simpleErrorBody returns the error's body as an errorBody, when it is one.
+func simpleErrorBody(e *APIError) (errorBody, bool) {
+	if e.Meta != nil || len(e.Extra) > 0 {
+		return errorBody{}, false
+	}
+	switch e.Message.(type) {
+	case string, []string:
+		return errorBody{Error: reasonPhrase(e.Status), Message: e.Message, StatusCode: e.Status}, true
+	}
+	return errorBody{}, false
+}

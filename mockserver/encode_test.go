@@ -52,6 +52,32 @@ func TestBodyAppendersMatchEncoding(t *testing.T) {
 		bodies = append(bodies, searchBody{hits, len(page)})
 	}
 	bodies = append(bodies, searchBody{[]searchHit{{contacts[0], nil}, {contacts[1], []any{}}, {contacts[2], []any{"a<b", int64(0)}}}, 3})
+	// Error bodies: each held to encoding/json's bytes for APIError.body's map as well (below).
+	for _, e := range []*APIError{
+		newError(429, "Too Many Requests - Rate limit exceeded: 100 requests per 10 seconds"),
+		newError(422, []string{"email must be an email", "tags.0 must be a string <&> \"quoted\" \u2028"}),
+		newError(422, []string{}), newError(422, []string(nil)), newError(400, "Contact with id <x> not found"),
+		newError(401, "Invalid JWT"), newError(404, "é ü 😀\x7f"), newError(500, ""),
+	} {
+		b, ok := simpleErrorBody(e)
+		if !ok {
+			t.Fatalf("%v: not a simple error body", e)
+		}
+		bodies = append(bodies, b)
+		var want bytes.Buffer
+		if err := encodeJSON(&want, e.body()); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := b.appendJSON(nil); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("%v: errorBody %s, the map %s", e, got, want.Bytes())
+		}
+	}
+	for _, e := range []*APIError{{Status: 400, Message: "dup", Meta: map[string]any{"contactId": "x"}}, {Status: 400, Message: 5},
+		{Status: 400, Message: "m", Extra: map[string]any{"error_description": "d"}}} {
+		if _, ok := simpleErrorBody(e); ok {
+			t.Errorf("%+v was taken for a simple error body", e)
+		}
+	}
 	for i, b := range bodies {
 		var want bytes.Buffer
 		enc := json.NewEncoder(&want)

@@ -93,8 +93,11 @@ func (j *journal) record(c *call, resp response, body []byte, start arrival, out
 		e.faultID = c.fault.ID
 	}
 	if resp.status >= 400 {
-		if m, ok := resp.body.(map[string]any); ok {
-			e.message = m["message"]
+		switch b := resp.body.(type) {
+		case errorBody:
+			e.message = b.Message
+		case map[string]any:
+			e.message = b["message"]
 		}
 	}
 	if j.keepsBodies(c.op) {

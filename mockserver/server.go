@@ -354,6 +354,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func errorResponse(e *APIError) response {
+	if b, ok := simpleErrorBody(e); ok {
+		return response{status: e.Status, body: b, header: e.Header}
+	}
 	return response{status: e.Status, body: e.body(), header: e.Header}
 }
 
