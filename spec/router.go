@@ -21,11 +21,19 @@ type node struct {
 	paramName string
 	// ops maps a method to its operation for the path ending at this node.
 	ops map[string]*Operation
-	// nParams is the number of parameters on the path to this node.
-	nParams int
+	// paramNames are the names of the parameters on the path to this node, in order.
+	paramNames []string
 }
 
 func newRouter() *router { return &router{root: &node{}} }
+
+// A path the router knows has at most maxPathParams parameters (add refuses more); find splits at
+// most maxPathSegments segments on its stack (a longer path takes a heap array, and matches
+// nothing).
+const (
+	maxPathParams   = 8
+	maxPathSegments = 16
+)
 
 // segments splits a path into its segments, ignoring the leading slash and one trailing slash.
 func segments(path string) []string { return appendSegments(nil, path) }
@@ -50,7 +58,7 @@ func appendSegments(dst []string, path string) []string {
 
 func (rt *router) add(o *Operation) error {
 	n := rt.root
-	params := 0
+	var names []string
 	for _, seg := range segments(o.Path) {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
 			name := seg[1 : len(seg)-1]
@@ -60,7 +68,10 @@ func (rt *router) add(o *Operation) error {
 				return fmt.Errorf("spec: %s names parameter {%s} where another path names {%s}", o.ID, name, n.param.paramName)
 			}
 			n = n.param
-			params++
+			names = append(names, name)
+			if len(names) > maxPathParams {
+				return fmt.Errorf("spec: %s has more than %d path parameters", o.ID, maxPathParams)
+			}
 			continue
 		}
 		if n.literal == nil {
@@ -79,17 +90,17 @@ func (rt *router) add(o *Operation) error {
 	if prev := n.ops[o.Method]; prev != nil {
 		return fmt.Errorf("spec: %s and %s share %s %s", prev.ID, o.ID, o.Method, o.Path)
 	}
-	n.nParams = params
+	n.paramNames = names
 	n.ops[o.Method] = o
 	return nil
 }
 
 func (rt *router) find(method, escapedPath string) (*Operation, map[string]string, error) {
-	var segStack [8]string
+	// The segments and the parameter values stay in arrays on this stack.
+	var segStack [maxPathSegments]string
 	segs := appendSegments(segStack[:0], escapedPath)
-	var stack [8]string
-	values := stack[:0]
-	leaf, ok := rt.root.match(segs, &values, method)
+	var values [maxPathParams]string
+	leaf, ok := rt.root.match(segs, &values, 0, method)
 	if !ok {
 		if leaf != nil {
 			return nil, nil, ErrMethodNotAllowed
@@ -98,19 +109,14 @@ func (rt *router) find(method, escapedPath string) (*Operation, map[string]strin
 	}
 	op := leaf.ops[method]
 	var params map[string]string
-	if len(values) > 0 {
-		params = make(map[string]string, len(values))
-		// Walk the template again to name the values in order.
-		i := 0
-		for _, seg := range segments(op.Path) {
-			if strings.HasPrefix(seg, "{") {
-				v, err := url.PathUnescape(values[i])
-				if err != nil {
-					return nil, nil, ErrNotFound
-				}
-				params[seg[1:len(seg)-1]] = v
-				i++
+	if len(leaf.paramNames) > 0 {
+		params = make(map[string]string, len(leaf.paramNames))
+		for i, name := range leaf.paramNames {
+			v, err := url.PathUnescape(values[i])
+			if err != nil {
+				return nil, nil, ErrNotFound
 			}
+			params[name] = v
 		}
 	}
 	return op, params, nil
@@ -118,7 +124,7 @@ func (rt *router) find(method, escapedPath string) (*Operation, map[string]strin
 
 // match walks the tree. It returns the node reached and whether it has the method; when no node has
 // the method, it returns the first node whose path matched (for a 405-style answer) with false.
-func (n *node) match(segs []string, values *[]string, method string) (*node, bool) {
+func (n *node) match(segs []string, values *[maxPathParams]string, nv int, method string) (*node, bool) {
 	if len(segs) == 0 {
 		if n.ops == nil {
 			return nil, false
@@ -129,20 +135,18 @@ func (n *node) match(segs []string, values *[]string, method string) (*node, boo
 	seg := segs[0]
 	var fallback *node
 	if next := n.literal[seg]; next != nil {
-		leaf, ok := next.match(segs[1:], values, method)
+		leaf, ok := next.match(segs[1:], values, nv, method)
 		if ok {
 			return leaf, true
 		}
 		fallback = leaf
 	}
-	if n.param != nil && seg != "" {
-		mark := len(*values)
-		*values = append(*values, seg)
-		leaf, ok := n.param.match(segs[1:], values, method)
+	if n.param != nil && seg != "" && nv < len(values) {
+		values[nv] = seg
+		leaf, ok := n.param.match(segs[1:], values, nv+1, method)
 		if ok {
 			return leaf, true
 		}
-		*values = (*values)[:mark]
 		if fallback == nil {
 			fallback = leaf
 		}

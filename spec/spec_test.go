@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"context"
 	"errors"
 	"net/http"
@@ -109,6 +110,8 @@ func TestFind(t *testing.T) {
 		{"too deep", "GET", "/contacts/a/tasks/b/completed/x", "", nil, ErrNotFound},
 		{"wrong method", "PATCH", "/contacts/abc", "", nil, ErrMethodNotAllowed},
 		{"empty segment is no id", "GET", "/contacts//tasks", "", nil, ErrNotFound},
+		{"longer than the stack's segments", "GET", "/contacts" + strings.Repeat("/x", 40), "", nil, ErrNotFound},
+		{"literal tried before parameter, then parameter", "GET", "/contacts/search/tasks", "get-all-tasks", map[string]string{"contactId": "search"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,12 +125,36 @@ func TestFind(t *testing.T) {
 			if op.ID != tt.wantID {
 				t.Errorf("op = %s, want %s", op.ID, tt.wantID)
 			}
+			if len(params) != len(tt.wantParams) {
+				t.Errorf("params %v, want %v", params, tt.wantParams)
+			}
 			for k, v := range tt.wantParams {
 				if params[k] != v {
 					t.Errorf("param %s = %q, want %q", k, params[k], v)
 				}
 			}
 		})
+	}
+}
+
+// TestRouterRefusesTooManyParameters: find keeps parameter values in an array of maxPathParams;
+// a path with more is refused when the document loads, not cut short at run time.
+func TestRouterRefusesTooManyParameters(t *testing.T) {
+	path := ""
+	for i := range maxPathParams + 1 {
+		path += fmt.Sprintf("/{p%d}", i)
+	}
+	err := newRouter().add(&Operation{ID: "deep", Method: "GET", Path: path})
+	if err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("add: %v, want a refusal", err)
+	}
+	rt := newRouter()
+	if err := rt.add(&Operation{ID: "ok", Method: "GET", Path: path[:strings.LastIndex(path, "/")]}); err != nil {
+		t.Fatalf("add with %d parameters: %v", maxPathParams, err)
+	}
+	op, params, err := rt.find("GET", "/a/b/c/d/e/f/g/h")
+	if err != nil || op.ID != "ok" || len(params) != maxPathParams || params["p7"] != "h" {
+		t.Fatalf("find: %v %v %v", op, params, err)
 	}
 }
 
