@@ -2,7 +2,12 @@ package mockserver
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"testing"
 
 	"github.com/contactsmock/contactsmock/fixtures"
@@ -105,5 +110,50 @@ func TestBodyAppendersMatchEncoding(t *testing.T) {
 	views, stored := shared([]fixtures.Contact{bad})
 	if _, err := (storedListBody{views, listMeta{}, stored}).appendJSON(nil); err == nil {
 		t.Error("an invalid custom field value was appended")
+	}
+}
+
+// TestNextPageURLIsEncode: nextPageURL writes what url.Values.Encode writes for the same query,
+// behind the scheme and host the client used.
+func TestNextPageURLIsEncode(t *testing.T) {
+	for _, tt := range []struct {
+		loc, query, id string
+		limit          int
+		after          int64
+		tls            bool
+		proto          string
+	}{
+		{"LocAAAAAAAAAAAAAAAAA", "", "CtAAAAAAAAAAAAAAAAAA", 20, 1767261600000, false, ""},
+		{"Loc with space&amp", "a b+c&d=é/?#%", "id/with?chars", 1, -5, true, ""},
+		{"L", "q", "x", 100, 0, false, "https"},
+		{"L", "q", "x", 100, 0, true, "http"},
+		{"L", "q", "x", 100, 0, false, "gopher"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "http://mock.test:8080/contacts/", nil)
+		if tt.tls {
+			r.TLS = &tls.ConnectionState{}
+		}
+		if tt.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", tt.proto)
+		}
+		v := url.Values{}
+		v.Set("locationId", tt.loc)
+		v.Set("limit", strconv.Itoa(tt.limit))
+		v.Set("startAfter", strconv.FormatInt(tt.after, 10))
+		v.Set("startAfterId", tt.id)
+		if tt.query != "" {
+			v.Set("query", tt.query)
+		}
+		scheme := "http"
+		if tt.tls {
+			scheme = "https"
+		}
+		if tt.proto == "http" || tt.proto == "https" {
+			scheme = tt.proto
+		}
+		want := scheme + "://mock.test:8080/contacts/?" + v.Encode()
+		if got := nextPageURL(r, tt.loc, tt.limit, tt.query, tt.after, tt.id); got != want {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
 	}
 }

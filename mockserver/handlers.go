@@ -292,15 +292,7 @@ func listContacts(s *Server, c *call) (any, error) {
 		meta.StartAfter = ptr(int64(last.DateAdded))
 		if page.More {
 			meta.NextPage = ptr(cur + 1)
-			next := url.Values{}
-			next.Set("locationId", c.loc())
-			next.Set("limit", strconv.Itoa(lq.Limit))
-			next.Set("startAfter", strconv.FormatInt(int64(last.DateAdded), 10))
-			next.Set("startAfterId", last.ID)
-			if lq.Query != "" {
-				next.Set("query", lq.Query)
-			}
-			meta.NextPageURL = ptr(baseURL(c.r) + "/contacts/?" + next.Encode())
+			meta.NextPageURL = ptr(nextPageURL(c.r, c.loc(), lq.Limit, lq.Query, int64(last.DateAdded), last.ID))
 		}
 	}
 	list := make([]*fixtures.Contact, len(page.Contacts))
@@ -312,8 +304,8 @@ func listContacts(s *Server, c *call) (any, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// baseURL is the scheme and host the client used to reach the mock.
-func baseURL(r *http.Request) string {
+// appendBaseURL appends the scheme and host the client used to reach the mock.
+func appendBaseURL(dst []byte, r *http.Request) []byte {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -321,7 +313,29 @@ func baseURL(r *http.Request) string {
 	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
 		scheme = p
 	}
-	return scheme + "://" + r.Host
+	dst = append(dst, scheme...)
+	dst = append(dst, "://"...)
+	return append(dst, r.Host...)
+}
+
+// nextPageURL is a list page's meta.nextPageUrl: the query that asks for the next page, as
+// url.Values.Encode writes it (keys sorted, values query-escaped), in one allocation.
+func nextPageURL(r *http.Request, loc string, limit int, query string, startAfter int64, startAfterID string) string {
+	b := make([]byte, 0, 128+len(loc)+len(query)+len(startAfterID))
+	b = appendBaseURL(b, r)
+	b = append(b, "/contacts/?limit="...)
+	b = strconv.AppendInt(b, int64(limit), 10)
+	b = append(b, "&locationId="...)
+	b = append(b, url.QueryEscape(loc)...)
+	if query != "" {
+		b = append(b, "&query="...)
+		b = append(b, url.QueryEscape(query)...)
+	}
+	b = append(b, "&startAfter="...)
+	b = strconv.AppendInt(b, startAfter, 10)
+	b = append(b, "&startAfterId="...)
+	b = append(b, url.QueryEscape(startAfterID)...)
+	return string(b)
 }
 
 type searchHit struct {
