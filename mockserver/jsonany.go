@@ -22,6 +22,13 @@ func unmarshalAny(body []byte) (v any, ok, unique bool) {
 	if v, ok := fastUnmarshalAny(body); ok {
 		return v, true, true
 	}
+	return slowUnmarshalAny(body)
+}
+
+// slowUnmarshalAny is unmarshalAny's fallback, apart so that its &v (which escapes) costs only
+// the bodies that need encoding/json.
+func slowUnmarshalAny(body []byte) (any, bool, bool) {
+	var v any
 	if json.Unmarshal(body, &v) != nil {
 		return nil, false, false
 	}
