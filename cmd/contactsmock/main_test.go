@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,29 @@ func TestStateFileAtStart(t *testing.T) {
 				t.Errorf("the refused state file was changed")
 			}
 		})
+	}
+}
+
+// TestServeIDSeed: two runs of the command with the same --id-seed give the same id to the same
+// create, and the banner says the seed is in force.
+func TestServeIDSeed(t *testing.T) {
+	created := func() string {
+		p := startMain(t, "--contacts", "2", "--id-seed", "31")
+		token, loc := mintToken(t, p.base)
+		status, body, err := call(t, http.DefaultClient, "POST", p.base+"/contacts/", token, map[string]any{"locationId": loc, "firstName": "Replayed"})
+		if err != nil || status != http.StatusCreated {
+			t.Fatalf("create: %d %v %v", status, body, err)
+		}
+		if !strings.Contains(p.stdout.String(), "id seed:        31") {
+			t.Errorf("the banner does not show the id seed:\n%s", p.stdout.String())
+		}
+		if code := p.stop(t); code != 0 {
+			t.Errorf("exit %d", code)
+		}
+		id, _ := body["contact"].(map[string]any)["id"].(string)
+		return id
+	}
+	if a, b := created(), created(); a == "" || a != b {
+		t.Errorf("the same create in two runs with --id-seed 31 got ids %q and %q", a, b)
 	}
 }

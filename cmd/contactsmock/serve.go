@@ -362,6 +362,9 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 		fmt.Fprintf(&b, "  rate limits:    %d per %s, %d per day, per (client, location)\n", lim.Burst, lim.Window, lim.Daily)
 	}
 	fmt.Fprintf(&b, "  fault seed:     %d (replay with --fault-seed %d)\n", srv.FaultSeed(), srv.FaultSeed())
+	if f.idSeed != 0 {
+		fmt.Fprintf(&b, "  id seed:        %d (created ids replay; POST /__admin/reset restarts them)\n", f.idSeed)
+	}
 	fmt.Fprintf(&b, "  OAuth client:   client_id=%s client_secret=%s\n", f.clientID, f.clientSecret)
 	fmt.Fprintf(&b, "  OAuth consent:  %s/oauth/chooselocation?response_type=code&client_id=%s&redirect_uri=%s&scope=%s\n",
 		base, url.QueryEscape(f.clientID), url.QueryEscape("http://127.0.0.1:9000/callback"), url.QueryEscape("contacts.readonly contacts.write"))
