@@ -96,10 +96,9 @@ func adminHealth(s *Server, r *http.Request) (int, any, error) {
 }
 
 func adminReset(s *Server, r *http.Request) (int, any, error) {
-	if err := s.store.Restore(s.cfg.Initial); err != nil {
+	if err := s.restoreInitial(); err != nil {
 		return 0, nil, err
 	}
-	s.seedIDs()
 	s.limiter.reset()
 	s.oauth.setConsent(ConsentSettings{})
 	return http.StatusOK, map[string]any{"reset": true, "stats": s.store.Stats()}, nil

@@ -202,10 +202,9 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.handlers[op.ID] = h
 	}
-	if err := s.store.Restore(cfg.Initial); err != nil {
+	if err := s.restoreInitial(); err != nil {
 		return nil, fmt.Errorf("mockserver: initial state: %w", err)
 	}
-	s.seedIDs()
 	for i, f := range cfg.Faults {
 		if _, err := s.faults.add(f); err != nil {
 			return nil, fmt.Errorf("mockserver: fault %d: %s", i+1, messageLine(err))
@@ -219,11 +218,15 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// seedIDs starts the store's sequence of ids from Config.IDSeed, when there is one.
-func (s *Server) seedIDs() {
-	if m, ok := s.store.(interface{ SeedIDs(uint64) }); ok && s.cfg.IDSeed != 0 {
-		m.SeedIDs(uint64(s.cfg.IDSeed))
+// restoreInitial puts the state at start back, and with Config.IDSeed starts the store's sequence
+// of ids again in the same step.
+func (s *Server) restoreInitial() error {
+	if m, ok := s.store.(interface {
+		RestoreSeeded(fixtures.Document, uint64) error
+	}); ok && s.cfg.IDSeed != 0 {
+		return m.RestoreSeeded(s.cfg.Initial, uint64(s.cfg.IDSeed))
 	}
+	return s.store.Restore(s.cfg.Initial)
 }
 
 // Store returns the mock's state, for tests that arrange or inspect it directly.

@@ -158,6 +158,10 @@ func (m *Memory) freshIDLocked(taken func(string) bool) string {
 func (m *Memory) SeedIDs(seed uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.seedLocked(seed)
+}
+
+func (m *Memory) seedLocked(seed uint64) {
 	m.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	m.seeded = true
 }

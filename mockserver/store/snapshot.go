@@ -58,6 +58,20 @@ func (m *Memory) Restore(doc fixtures.Document) error {
 	return nil
 }
 
+// RestoreSeeded is Restore followed by SeedIDs, in one step: no write between them draws an id
+// from the sequence being replaced (POST /__admin/reset with --id-seed).
+func (m *Memory) RestoreSeeded(doc fixtures.Document, seed uint64) error {
+	next, err := buildState(doc)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.locs, m.order = next.locs, next.order
+	m.seedLocked(seed)
+	return nil
+}
+
 // Merge implements Store: the document's locations are added; a location that exists already gets
 // the document's contents added to its own (its settings stay). Any clash of ids refuses the whole
 // document.
