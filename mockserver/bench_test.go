@@ -126,7 +126,7 @@ func BenchmarkJournalRecord(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				r := httptest.NewRequest(http.MethodGet, "/contacts/"+ctAlice+"?x=1", nil)
-				c := &call{r: r, op: op, token: tok, rate: &rateState{remaining: 5, dailyRemaining: 9}}
+				c := &call{r: r, op: op, token: tok, rate: &rateState{limits: newLimitsInForce(DefaultRateLimits), remaining: 5, dailyRemaining: 9}}
 				start := arrival{real: time.Now(), mock: time.Now()}
 				body := []byte(`{"contact":{}}`)
 				for pb.Next() {

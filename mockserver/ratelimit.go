@@ -92,7 +92,7 @@ const sweepEvery = time.Minute
 // over. Until then a bucket holds a count that a later request must see, so the number of buckets
 // is bounded by the keys active in one UTC day.
 type limiter struct {
-	cfg atomic.Pointer[RateLimits]
+	cfg atomic.Pointer[limitsInForce]
 
 	mu        sync.Mutex // guards buckets and nextSweep
 	buckets   map[rateKey]*bucket
@@ -109,7 +109,7 @@ type bucket struct {
 // rateState is what one request learned from the limiter: what the headers say and whether it
 // passes.
 type rateState struct {
-	limits         RateLimits
+	limits         *limitsInForce
 	remaining      int
 	dailyRemaining int
 	windowReset    time.Time // when the current burst window closes
@@ -126,11 +126,26 @@ func newLimiter(cfg RateLimits) *limiter {
 	return l
 }
 
-func (l *limiter) config() RateLimits { return *l.cfg.Load() }
+func (l *limiter) config() RateLimits { return l.cfg.Load().RateLimits }
 
 // setConfig changes the limits. Counts already taken stay, so a lowered limit applies at once; a
 // new window length applies from the next window.
-func (l *limiter) setConfig(cfg RateLimits) { l.cfg.Store(&cfg) }
+func (l *limiter) setConfig(cfg RateLimits) { l.cfg.Store(newLimitsInForce(cfg)) }
+
+// limitsInForce are the limits with the refusal messages that state them, made once when the
+// limits are set rather than on every refused request. Never changed once stored.
+type limitsInForce struct {
+	RateLimits
+	burstMessage, dailyMessage string
+}
+
+func newLimitsInForce(cfg RateLimits) *limitsInForce {
+	return &limitsInForce{
+		RateLimits:   cfg,
+		burstMessage: fmt.Sprintf("%s: %d requests per %s", msgTooManyRequests, cfg.Burst, windowText(cfg.Window)),
+		dailyMessage: fmt.Sprintf("%s: %d requests per day", msgTooManyRequests, cfg.Daily),
+	}
+}
 
 // reset forgets every count.
 func (l *limiter) reset() {
@@ -152,9 +167,9 @@ func nextUTCMidnight(now time.Time) time.Time {
 }
 
 // fullState is the state of a key with nothing counted.
-func fullState(cfg *RateLimits, now time.Time) rateState {
+func fullState(cfg *limitsInForce, now time.Time) rateState {
 	return rateState{
-		limits: *cfg, allowed: true, remaining: cfg.Burst, dailyRemaining: cfg.Daily,
+		limits: cfg, allowed: true, remaining: cfg.Burst, dailyRemaining: cfg.Daily,
 		windowReset: now.Add(cfg.Window), dailyReset: nextUTCMidnight(now),
 	}
 }
@@ -177,7 +192,7 @@ func (l *limiter) take(key rateKey, now time.Time) rateState {
 		l.buckets[key] = b
 	}
 	b.roll(now, cfg.Window)
-	st := rateState{limits: *cfg, allowed: true, windowReset: b.windowEnd, dailyReset: b.dayEnd}
+	st := rateState{limits: cfg, allowed: true, windowReset: b.windowEnd, dailyReset: b.dayEnd}
 	switch {
 	case b.dayCount >= cfg.Daily:
 		st.allowed, st.daily = false, true
@@ -242,9 +257,9 @@ func (l *limiter) sweepLocked(now time.Time) {
 // It starts with the text the official SDK falls back to.
 func (st *rateState) message() string {
 	if st.daily {
-		return fmt.Sprintf("%s: %d requests per day", msgTooManyRequests, st.limits.Daily)
+		return st.limits.dailyMessage
 	}
-	return fmt.Sprintf("%s: %d requests per %s", msgTooManyRequests, st.limits.Burst, windowText(st.limits.Window))
+	return st.limits.burstMessage
 }
 
 // windowText says a window in words: "10 seconds", "1 minute", "1.5 seconds", "250ms".
