@@ -468,10 +468,10 @@ func (c *call) bodyLocation() string {
 	return named
 }
 
-// readBody reads the request body once, up to MaxBody.
 // sizedBodyMax is the largest declared Content-Length readBody allocates before reading.
 const sizedBodyMax = 64 << 10
 
+// readBody reads the request body once, up to MaxBody.
 func (s *Server) readBody(c *call) error {
 	if c.body != nil || c.r.Body == nil || c.r.Body == http.NoBody {
 		return nil

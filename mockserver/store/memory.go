@@ -941,11 +941,24 @@ func (l *location) scanMatches(cands []*contact, query string, f func(*contact) 
 	}
 	step := (len(cands) + n - 1) / n
 	var wg sync.WaitGroup
+	var panicked atomic.Value
 	for lo := step; lo < len(cands); lo += step {
-		wg.Go(func() { scan(lo, min(lo+step, len(cands))) })
+		wg.Go(func() {
+			// A panic here would end the process (no handler's recovery reaches another
+			// goroutine): it is raised again in the request's goroutine.
+			defer func() {
+				if p := recover(); p != nil {
+					panicked.Store(fmt.Sprint(p))
+				}
+			}()
+			scan(lo, min(lo+step, len(cands)))
+		})
 	}
 	scan(0, step)
 	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p)
+	}
 	return hits
 }
 

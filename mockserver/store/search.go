@@ -461,11 +461,17 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	}
 	// match reports whether cands[i] matches. When every candidate has to be matched (the total
 	// is not known), they are matched at once, over the CPUs (see scanMatches).
+	// The scan waits for the first match asked for, so that a refused cursor costs no scan.
 	matchOne := func(c *contact) bool { return l.matches(c, query) && pred(&c.c.Contact) }
 	match := func(i int) bool { return matchOne(cands[i]) }
 	if filtered && known < 0 {
-		hits := l.scanMatches(cands, query, matchOne)
-		match = func(i int) bool { return hits[i] }
+		var hits []bool
+		match = func(i int) bool {
+			if hits == nil {
+				hits = l.scanMatches(cands, query, matchOne)
+			}
+			return hits[i]
+		}
 	}
 	if len(keys) == 0 || (len(keys) == 1 && keys[0].desc && keys[0].name == "dateAdded") {
 		// The stored order: dateAdded descending, ties newest insert first.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -87,4 +88,29 @@ func TestListQuerySplitScan(t *testing.T) {
 	if whole[0].Total == 0 || whole[0].Total == len(loc.Contacts) {
 		t.Errorf("query %q matched %d of %d: not a test of matching", "a", whole[0].Total, len(loc.Contacts))
 	}
+}
+
+// TestSplitScanPanicReachesTheCaller: a panic in a scan's other goroutines is raised again in the
+// caller's, where the server's recovery answers it, instead of ending the process.
+func TestSplitScanPanicReachesTheCaller(t *testing.T) {
+	defer func(was int) { parallelScanMin = was }(parallelScanMin)
+	parallelScanMin = 2
+	l := newLocation(fixtures.Location{ID: "LocAAAAAAAAAAAAAAAAA"})
+	cands := make([]*contact, 64)
+	for i := range cands {
+		cands[i] = &contact{c: &Stored{}}
+	}
+	last := cands[len(cands)-1] // in the last chunk: never the caller's own
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "boom") {
+			t.Errorf("recovered %v, want the scan's panic", p)
+		}
+	}()
+	l.scanMatches(cands, "", func(c *contact) bool {
+		if c == last {
+			panic("boom")
+		}
+		return true
+	})
+	t.Error("scanMatches returned")
 }
