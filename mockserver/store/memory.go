@@ -939,10 +939,24 @@ func (l *location) scanMatches(cands []*contact, query string, f func(*contact) 
 		scan(0, len(cands))
 		return hits
 	}
-	step := (len(cands) + n - 1) / n
+	// The list is cut into chunks that the caller and n-1 goroutines take in turn, so that a CPU
+	// that is busy elsewhere (the collector, another request) leaves its share to the others
+	// instead of holding up the answer with one long half.
+	chunk := max(parallelScanMin/4, 1)
+	chunks := (len(cands) + chunk - 1) / chunk
+	var next atomic.Int64
+	work := func() {
+		for {
+			k := int(next.Add(1) - 1)
+			if k >= chunks {
+				return
+			}
+			scan(k*chunk, min((k+1)*chunk, len(cands)))
+		}
+	}
 	var wg sync.WaitGroup
 	var panicked atomic.Value
-	for lo := step; lo < len(cands); lo += step {
+	for range min(n, chunks) - 1 {
 		wg.Go(func() {
 			// A panic here would end the process (no handler's recovery reaches another
 			// goroutine): it is raised again in the request's goroutine.
@@ -951,10 +965,10 @@ func (l *location) scanMatches(cands []*contact, query string, f func(*contact) 
 					panicked.Store(fmt.Sprint(p))
 				}
 			}()
-			scan(lo, min(lo+step, len(cands)))
+			work()
 		})
 	}
-	scan(0, step)
+	work()
 	wg.Wait()
 	if p := panicked.Load(); p != nil {
 		panic(p)

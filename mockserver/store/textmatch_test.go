@@ -3,7 +3,9 @@ package store
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,27 +92,32 @@ func TestListQuerySplitScan(t *testing.T) {
 	}
 }
 
-// TestSplitScanPanicReachesTheCaller: a panic in a scan's other goroutines is raised again in the
-// caller's, where the server's recovery answers it, instead of ending the process.
+// TestSplitScanPanicReachesTheCaller: a panic in a scan's other goroutines does not end the process
+// (no handler's recovery reaches another goroutine): the scan raises it in the caller's. The first
+// match waits for the second, which therefore runs on another goroutine, and both panic.
 func TestSplitScanPanicReachesTheCaller(t *testing.T) {
 	defer func(was int) { parallelScanMin = was }(parallelScanMin)
 	parallelScanMin = 2
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	l := newLocation(fixtures.Location{ID: "LocAAAAAAAAAAAAAAAAA"})
 	cands := make([]*contact, 64)
 	for i := range cands {
 		cands[i] = &contact{c: &Stored{}}
 	}
-	last := cands[len(cands)-1] // in the last chunk: never the caller's own
+	var calls atomic.Int32
+	second := make(chan struct{})
 	defer func() {
 		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "boom") {
 			t.Errorf("recovered %v, want the scan's panic", p)
 		}
 	}()
 	l.scanMatches(cands, "", func(c *contact) bool {
-		if c == last {
-			panic("boom")
+		if calls.Add(1) == 1 {
+			<-second
+			panic("boom (first)")
 		}
-		return true
+		close(second)
+		panic("boom (second, on another goroutine)")
 	})
 	t.Error("scanMatches returned")
 }
