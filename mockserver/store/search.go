@@ -466,6 +466,7 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	match := func(i int) bool { return matchOne(cands[i]) }
 	if filtered && known < 0 {
 		var hits []bool
+		defer func() { releaseHits(hits) }()
 		match = func(i int) bool {
 			if hits == nil {
 				hits = l.scanMatches(cands, query, matchOne)
