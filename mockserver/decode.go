@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -10,8 +11,8 @@ import (
 
 // Handlers decode a validated body into their input struct with encoding/json, a second pass over
 // bytes that were decoded once already (into the generic value validation checks). For inputs made
-// of store.Opt strings, booleans and string lists (contact and note inputs with their usual
-// fields), fillFromDecoded builds the struct from that value instead, when it can be sure
+// of strings, booleans and string lists, plain or store.Opt (contact and note inputs with their
+// usual fields, tags, followers, workflow enrolments), fillFromDecoded builds the struct from that value instead, when it can be sure
 // encoding/json would build the same: every key names a field exactly (or no field at all, even
 // case-insensitively), no field is of another type, the body has no repeated key (encoding/json
 // would decode every occurrence, and fail on a bad early one the generic value no longer shows).
@@ -25,6 +26,9 @@ const (
 	optString
 	optBool
 	optStrings
+	plainString  // string: null leaves it as it was, as encoding/json does
+	plainBool    // bool: likewise
+	plainStrings // []string: null makes it nil
 )
 
 type inputField struct {
@@ -45,6 +49,9 @@ var (
 	optStringType  = reflect.TypeFor[store.Opt[string]]()
 	optBoolType    = reflect.TypeFor[store.Opt[bool]]()
 	optStringsType = reflect.TypeFor[store.Opt[[]string]]()
+	stringType     = reflect.TypeFor[string]()
+	boolType       = reflect.TypeFor[bool]()
+	stringsType    = reflect.TypeFor[[]string]()
 )
 
 func planFor(t reflect.Type) *inputPlan {
@@ -54,7 +61,7 @@ func planFor(t reflect.Type) *inputPlan {
 	p := &inputPlan{fields: map[string]inputField{}, ok: t.Kind() == reflect.Struct}
 	for i := 0; p.ok && i < t.NumField(); i++ {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if f.Anonymous || !f.IsExported() || name == "" || name == "-" {
 			p.ok = false // embedded or untagged fields: matched by rules not copied here
 			break
@@ -67,6 +74,15 @@ func planFor(t reflect.Type) *inputPlan {
 			kind = optBool
 		case optStringsType:
 			kind = optStrings
+		case stringType:
+			kind = plainString
+		case boolType:
+			kind = plainBool
+		case stringsType:
+			kind = plainStrings
+		}
+		if slices.Contains(strings.Split(opts, ","), "string") {
+			kind = optOther // the ",string" option: a quoted value, encoding/json's to read
 		}
 		p.fields[name] = inputField{index: i, kind: kind}
 		p.names = append(p.names, name)
@@ -130,15 +146,34 @@ func fillFromDecoded(m map[string]any, body []byte, unique bool, dst any) bool {
 			o := fv.(*store.Opt[[]string])
 			*o = store.Opt[[]string]{Set: true, Null: v == nil}
 			if v != nil {
-				list := v.([]any)
-				o.V = make([]string, len(list))
-				for i, e := range list {
-					o.V[i] = e.(string)
-				}
+				o.V = stringsOf(v.([]any))
+			}
+		case plainString:
+			if v != nil {
+				*fv.(*string) = v.(string)
+			}
+		case plainBool:
+			if v != nil {
+				*fv.(*bool) = v.(bool)
+			}
+		case plainStrings:
+			p := fv.(*[]string)
+			*p = nil
+			if v != nil {
+				*p = stringsOf(v.([]any))
 			}
 		}
 	}
 	return true
+}
+
+// stringsOf makes the []string of a decoded list of strings (fits has checked them).
+func stringsOf(list []any) []string {
+	out := make([]string, len(list))
+	for i, e := range list {
+		out[i] = e.(string)
+	}
+	return out
 }
 
 // fits reports whether a decoded value can fill a field of the kind (null always can).
@@ -147,13 +182,13 @@ func (k optKind) fits(v any) bool {
 		return k != optOther
 	}
 	switch k {
-	case optString:
+	case optString, plainString:
 		_, ok := v.(string)
 		return ok
-	case optBool:
+	case optBool, plainBool:
 		_, ok := v.(bool)
 		return ok
-	case optStrings:
+	case optStrings, plainStrings:
 		list, ok := v.([]any)
 		for _, e := range list {
 			if _, isStr := e.(string); !isStr {

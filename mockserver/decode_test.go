@@ -15,6 +15,8 @@ var fillCases = []string{
 	`{"customFields":[{"id":"x","field_value":"y"}]}`, `{"dnd":"yes"}`, `{"tags":["a",1]}`, `{"tags":["a",null]}`,
 	`{"name":"\u00e9\ud83d\ude00 \"q\""}`, `{"ﬁrstName":"ligature"}`, `{"city":"x","city2":"y"}`, `[1]`, `"s"`, `null`,
 	`{"a":"}{\"firstName\":1","city":"C"}`, `{"body":"note","pinned":true,"userId":null}`,
+	`{"tags":["a","b"]}`, `{"tags":[null]}`, `{"tags":[1]}`, `{"TAGS":["x"]}`, `{"followers":["u1"],"tags":null}`,
+	`{"followers":[]}`, `{"eventStartTime":null}`, `{"eventStartTime":"2026-01-01T00:00:00Z"}`, `{"eventStartTime":5}`,
 }
 
 // checkFill fills a T from the body decoded both ways the mock decodes (encoding/json, repeats
@@ -62,6 +64,9 @@ func TestFillFromDecodedMatchesUnmarshal(t *testing.T) {
 	for _, body := range fillCases {
 		checkFill[store.ContactInput](t, body)
 		checkFill[store.NoteInput](t, body)
+		checkFill[tagsIn](t, body)
+		checkFill[followersIn](t, body)
+		checkFill[workflowIn](t, body)
 		var m map[string]any
 		if json.Unmarshal([]byte(body), &m) == nil && fillFromDecoded(m, []byte(body), false, new(store.ContactInput)) {
 			filled++
@@ -69,6 +74,29 @@ func TestFillFromDecodedMatchesUnmarshal(t *testing.T) {
 	}
 	if filled < 6 {
 		t.Errorf("only %d bodies filled: the fast path is not in use", filled)
+	}
+	// The plain fields (tags, followers, eventStartTime) take the fast path too.
+	for _, body := range []string{`{"tags":["a"]}`, `{"tags":null}`, `{"eventStartTime":"x"}`} {
+		var m map[string]any
+		_ = json.Unmarshal([]byte(body), &m)
+		if !fillFromDecoded(m, []byte(body), false, new(tagsIn)) || !fillFromDecoded(m, []byte(body), false, new(workflowIn)) {
+			t.Errorf("%s was not filled", body)
+		}
+	}
+	// A prefilled input keeps a string a null does not set, and loses a list a null clears, as
+	// with encoding/json.
+	for _, body := range []string{`{"eventStartTime":null}`, `{"tags":null}`, `{"tags":["z"]}`} {
+		got, want := workflowIn{EventStartTime: "kept"}, workflowIn{EventStartTime: "kept"}
+		gotT, wantT := tagsIn{Tags: []string{"old"}}, tagsIn{Tags: []string{"old"}}
+		var m map[string]any
+		_ = json.Unmarshal([]byte(body), &m)
+		fillFromDecoded(m, []byte(body), false, &got)
+		fillFromDecoded(m, []byte(body), false, &gotT)
+		_ = json.Unmarshal([]byte(body), &want)
+		_ = json.Unmarshal([]byte(body), &wantT)
+		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotT, wantT) {
+			t.Errorf("%s on prefilled inputs: %+v %+v, json.Unmarshal %+v %+v", body, got, gotT, want, wantT)
+		}
 	}
 	for _, body := range []string{`{"firstName":"A","firstName":"B"}`, `{"FIRSTNAME":"A"}`, `{"dateOfBirth":"1990-01-01"}`, `{"ﬁrstName":"x"}`} {
 		var m map[string]any
@@ -87,5 +115,8 @@ func FuzzFillFromDecoded(f *testing.F) {
 		checkFill[store.ContactInput](t, string(body))
 		checkFill[store.NoteInput](t, string(body))
 		checkFill[store.TaskInput](t, string(body))
+		checkFill[tagsIn](t, string(body))
+		checkFill[followersIn](t, string(body))
+		checkFill[workflowIn](t, string(body))
 	})
 }
