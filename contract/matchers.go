@@ -166,31 +166,43 @@ func isInteger(s string) bool {
 	return true
 }
 
+// messageMatcher is the matcher of an expected error message (a string, equal; or a Gomega
+// matcher) and how a failure describes it.
+func messageMatcher(message any) (types.GomegaMatcher, string) {
+	if m, ok := message.(types.GomegaMatcher); ok {
+		return m, "matching the given matcher"
+	}
+	return gomega.Equal(message), fmt.Sprintf("%q", message)
+}
+
+// errorObject returns the body of an error answer with the status whose statusCode says the same,
+// or nil and why not.
+func errorObject(ex *Exchange, status int) (map[string]any, string) {
+	if ex.Status != status {
+		return nil, fmt.Sprintf("it answered %d", ex.Status)
+	}
+	body, ok := ex.JSON().(map[string]any)
+	if !ok {
+		return nil, "the body is not a JSON object"
+	}
+	if sc, _ := body["statusCode"].(float64); int(sc) != status {
+		return nil, fmt.Sprintf("statusCode is %v", body["statusCode"])
+	}
+	return body, ""
+}
+
 // HaveAPIError succeeds when the response has the status and the live API's error shape:
 // {statusCode: status, message} where message is a string, or a list of strings (422), that
 // matches. message is a string (equal to the message, or to one entry of the list) or a Gomega
 // matcher (applied to the string, or to each entry until one matches).
 func HaveAPIError(status int, message any) types.GomegaMatcher {
-	var mm types.GomegaMatcher
-	want := fmt.Sprintf("%q", message)
-	switch m := message.(type) {
-	case types.GomegaMatcher:
-		mm, want = m, "matching the given matcher"
-	default:
-		mm = gomega.Equal(m)
-	}
+	mm, want := messageMatcher(message)
 	return &exchangeMatcher{
 		desc: fmt.Sprintf("answer the error %d %s with message %s", status, http.StatusText(status), want),
 		check: func(ex *Exchange) (bool, string, error) {
-			if ex.Status != status {
-				return false, fmt.Sprintf("it answered %d", ex.Status), nil
-			}
-			body, ok := ex.JSON().(map[string]any)
-			if !ok {
-				return false, "the body is not a JSON object", nil
-			}
-			if sc, _ := body["statusCode"].(float64); int(sc) != status {
-				return false, fmt.Sprintf("statusCode is %v", body["statusCode"]), nil
+			body, why := errorObject(ex, status)
+			if body == nil {
+				return false, why, nil
 			}
 			switch msg := body["message"].(type) {
 			case string:
@@ -225,26 +237,13 @@ func HaveAPIError(status int, message any) types.GomegaMatcher {
 // invalid_grant, unauthorized_client, ...) and message and error_description that match message (a
 // string, equal, or a Gomega matcher) and carry the same text.
 func HaveOAuthError(status int, code string, message any) types.GomegaMatcher {
-	var mm types.GomegaMatcher
-	want := fmt.Sprintf("%q", message)
-	switch m := message.(type) {
-	case types.GomegaMatcher:
-		mm, want = m, "matching the given matcher"
-	default:
-		mm = gomega.Equal(m)
-	}
+	mm, want := messageMatcher(message)
 	return &exchangeMatcher{
 		desc: fmt.Sprintf("answer the OAuth error %d %s with message %s", status, code, want),
 		check: func(ex *Exchange) (bool, string, error) {
-			if ex.Status != status {
-				return false, fmt.Sprintf("it answered %d", ex.Status), nil
-			}
-			body, ok := ex.JSON().(map[string]any)
-			if !ok {
-				return false, "the body is not a JSON object", nil
-			}
-			if sc, _ := body["statusCode"].(float64); int(sc) != status {
-				return false, fmt.Sprintf("statusCode is %v", body["statusCode"]), nil
+			body, why := errorObject(ex, status)
+			if body == nil {
+				return false, why, nil
 			}
 			if body["error"] != code {
 				return false, fmt.Sprintf("error is %v", body["error"]), nil
