@@ -402,8 +402,18 @@ type sortKey struct {
 	desc bool
 }
 
-// SearchContacts implements Store.
-func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
+// searchPlan is a search query checked and compiled: what SearchContacts needs before it reads
+// the store.
+type searchPlan struct {
+	pred        predicate
+	keys        []sortKey
+	limit, page int
+	cursor      []any // the searchAfter values, nil without them
+	query       string
+}
+
+// planSearch checks a query (every problem in one 422) and compiles its filters and sort.
+func planSearch(q SearchQuery) (searchPlan, error) {
 	var msgs []string
 	pred, fmsgs := compileFilters(q.Filters)
 	msgs = append(msgs, fmsgs...)
@@ -441,9 +451,19 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 		}
 	}
 	if len(msgs) > 0 {
-		return SearchPage{}, invalid(msgs...)
+		return searchPlan{}, invalid(msgs...)
 	}
-	query := strings.ToLower(strings.TrimSpace(q.Query))
+	return searchPlan{pred: pred, keys: keys, limit: limit, page: page, cursor: cursor,
+		query: strings.ToLower(strings.TrimSpace(q.Query))}, nil
+}
+
+// SearchContacts implements Store.
+func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
+	p, err := planSearch(q)
+	if err != nil {
+		return SearchPage{}, err
+	}
+	pred, keys, limit, page, cursor, query := p.pred, p.keys, p.limit, p.page, p.cursor, p.query
 
 	m.mu.RLock()
 	defer m.mu.RUnlock()

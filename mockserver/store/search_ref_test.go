@@ -12,50 +12,16 @@ import (
 	"github.com/contactsmock/contactsmock/fixtures"
 )
 
-// searchReference is SearchContacts as it was before the tag index and the allocation-free sort:
-// a scan of the whole location, every match keyed. TestSearchMatchesReference holds the indexed
+// searchReference is SearchContacts as it was before the tag, sort and text indexes and the
+// bounded selection: a scan of the whole location, then a full sort of the matches
+// (referencePage). TestSearchMatchesReference holds the indexed
 // search to it.
 func (m *Memory) searchReference(loc string, q SearchQuery) (SearchPage, error) {
-	var msgs []string
-	pred, fmsgs := compileFilters(q.Filters)
-	msgs = append(msgs, fmsgs...)
-	keys := make([]sortKey, 0, len(q.Sort))
-	for i, s := range q.Sort {
-		fd, ok := lookupField(s.Field)
-		if !ok {
-			msgs = append(msgs, fmt.Sprintf("sort.%d.field %q is not a sortable field", i, s.Field))
-			continue
-		}
-		keys = append(keys, sortKey{name: s.Field, f: fd, desc: strings.EqualFold(s.Direction, "desc")})
+	p, err := planSearch(q) // the checks are SearchContacts' own; the reading below is not
+	if err != nil {
+		return SearchPage{}, err
 	}
-	limit := q.PageLimit
-	if limit <= 0 {
-		limit = 20
-	}
-	page := max(q.Page, 1)
-	if len(q.SearchAfter) > 0 && q.Page > 1 {
-		msgs = append(msgs, "searchAfter cannot be combined with page")
-	}
-	// page > window/limit is page*limit > window without the product, which a huge page overflows
-	// (into a negative offset).
-	if len(q.SearchAfter) == 0 && page > MaxSearchWindow/limit {
-		msgs = append(msgs, fmt.Sprintf("page * pageLimit must not exceed %d; use searchAfter to page deeper", MaxSearchWindow))
-	}
-	var cursor []any
-	if len(q.SearchAfter) > 0 {
-		cursor = q.SearchAfter
-		want := len(keys) + 1
-		if len(keys) == 0 {
-			want = 2 // dateAdded, id
-		}
-		if len(cursor) != want {
-			msgs = append(msgs, fmt.Sprintf("searchAfter must hold %d values: the searchAfter of the last contact of the previous page", want))
-		}
-	}
-	if len(msgs) > 0 {
-		return SearchPage{}, invalid(msgs...)
-	}
-	query := strings.ToLower(strings.TrimSpace(q.Query))
+	pred, keys, limit, page, cursor, query := p.pred, p.keys, p.limit, p.page, p.cursor, p.query
 
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -114,111 +80,18 @@ func (m *Memory) searchReference(loc string, q SearchQuery) (SearchPage, error) 
 		}
 	}
 	out.Total = len(matches)
-	var ck []sortVal
-	var cursorID string
 	if cursor != nil {
-		ck = make([]sortVal, len(keys))
 		for i, k := range keys {
-			v, ok := sortValueOf(k.f, cursor[i])
-			if !ok {
+			if _, ok := sortValueOf(k.f, cursor[i]); !ok {
 				return SearchPage{}, invalid(fmt.Sprintf("searchAfter.%d does not fit the sort field", i))
 			}
-			ck[i] = toSortVal(v)
 		}
-		cursorID, _ = cursor[len(keys)].(string)
 	}
-	for _, i := range selectPageReference(matches, keys, ck, cursorID, cursor != nil, (page-1)*limit, limit) {
-		out.Contacts = append(out.Contacts, hitOf(matches[i], keys))
+	sorted, _ := referencePage(matches, keys, cursor, (page-1)*limit, limit)
+	for _, c := range sorted {
+		out.Contacts = append(out.Contacts, hitOf(c, keys))
 	}
 	return out, nil
-}
-
-// selectPageReference is selectPage as it was (see searchReference); it returns the indexes into matches of one page of the matches sorted by keys (then
-// id): the page after the cursor (ck, cursorID) when there is one, else the one that starts at
-// skip. Sorting all the matches to cut out one page cost a location of 100,000 contacts seconds
-// (every comparison lower-cased and boxed both keys); here each key is made once, and only the
-// matches that can reach the page are kept, in a bounded heap. The order is total (ids are unique
-// in a location), so the page holds exactly what a full sort would put there.
-func selectPageReference(matches []*fixtures.Contact, keys []sortKey, ck []sortVal, cursorID string, haveCursor bool, skip, limit int) []int {
-	nk := len(keys)
-	vals := make([]sortVal, len(matches)*nk)
-	for i, c := range matches {
-		for j, k := range keys {
-			vals[i*nk+j] = keyOf(k.f, c)
-		}
-	}
-	cmp := func(a, b int) int {
-		for j, k := range keys {
-			r := compareVals(vals[a*nk+j], vals[b*nk+j])
-			if k.desc {
-				r = -r
-			}
-			if r != 0 {
-				return r
-			}
-		}
-		return strings.Compare(matches[a].ID, matches[b].ID)
-	}
-	// after reports whether match i sorts after the cursor.
-	after := func(i int) bool {
-		for j, k := range keys {
-			r := compareVals(vals[i*nk+j], ck[j])
-			if k.desc {
-				r = -r
-			}
-			if r != 0 {
-				return r > 0
-			}
-		}
-		return matches[i].ID > cursorID
-	}
-	if haveCursor {
-		skip = 0
-	}
-	want := skip + limit
-	// heap is a max-heap (by cmp) of the want smallest candidates seen so far.
-	heap := make([]int, 0, min(want, len(matches)))
-	down := func(i int) {
-		for {
-			l, big := 2*i+1, i
-			if l < len(heap) && cmp(heap[l], heap[big]) > 0 {
-				big = l
-			}
-			if r := l + 1; r < len(heap) && cmp(heap[r], heap[big]) > 0 {
-				big = r
-			}
-			if big == i {
-				return
-			}
-			heap[i], heap[big] = heap[big], heap[i]
-			i = big
-		}
-	}
-	for i := range matches {
-		if haveCursor && !after(i) {
-			continue
-		}
-		switch {
-		case len(heap) < want:
-			heap = append(heap, i)
-			for c := len(heap) - 1; c > 0; { // up
-				p := (c - 1) / 2
-				if cmp(heap[c], heap[p]) <= 0 {
-					break
-				}
-				heap[c], heap[p] = heap[p], heap[c]
-				c = p
-			}
-		case want > 0 && cmp(i, heap[0]) < 0:
-			heap[0] = i
-			down(0)
-		}
-	}
-	slices.SortFunc(heap, cmp)
-	if skip >= len(heap) {
-		return nil
-	}
-	return heap[skip:]
 }
 
 // TestSearchMatchesReference: the indexed search (tag index, keys compared without lower-casing

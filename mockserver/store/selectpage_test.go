@@ -12,12 +12,25 @@ import (
 )
 
 // referencePage is the page as the store cut it before selectPage: a full sort of the matches,
-// then the page at skip or after the cursor (found by binary search).
-func referencePage(matches []*fixtures.Contact, keys []sortKey, cursor []any, skip, limit int) ([]string, error) {
-	sorted := slices.Clone(matches)
-	slices.SortFunc(sorted, func(a, b *fixtures.Contact) int {
-		for _, k := range keys {
-			r := compareKeys(valueOf(k.f, a), valueOf(k.f, b))
+// then the page at skip or after the cursor (found by binary search). With a cursor skip is not
+// used, as in SearchContacts.
+func referencePage(matches []*fixtures.Contact, keys []sortKey, cursor []any, skip, limit int) ([]*fixtures.Contact, error) {
+	// Each match's key values made once (valueOf, compared by compareKeys: not the store's own
+	// sortVal path).
+	type keyed struct {
+		c    *fixtures.Contact
+		vals []any
+	}
+	all := make([]keyed, len(matches))
+	for i, c := range matches {
+		all[i] = keyed{c, make([]any, len(keys))}
+		for j, k := range keys {
+			all[i].vals[j] = valueOf(k.f, c)
+		}
+	}
+	slices.SortFunc(all, func(a, b keyed) int {
+		for j, k := range keys {
+			r := compareKeys(a.vals[j], b.vals[j])
 			if k.desc {
 				r = -r
 			}
@@ -25,8 +38,12 @@ func referencePage(matches []*fixtures.Contact, keys []sortKey, cursor []any, sk
 				return r
 			}
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(a.c.ID, b.c.ID)
 	})
+	sorted := make([]*fixtures.Contact, len(all))
+	for i, e := range all {
+		sorted[i] = e.c
+	}
 	start := skip
 	if cursor != nil {
 		ck := make([]any, len(keys))
@@ -54,11 +71,10 @@ func referencePage(matches []*fixtures.Contact, keys []sortKey, cursor []any, sk
 			return 1
 		})
 	}
-	var ids []string
-	for i := start; i < len(sorted) && len(ids) < limit; i++ {
-		ids = append(ids, sorted[i].ID)
+	if start >= len(sorted) {
+		return nil, nil
 	}
-	return ids, nil
+	return sorted[start:min(start+limit, len(sorted))], nil
 }
 
 // TestSelectPageIsAFullSort: the bounded selection returns the page a full sort returns, for sorts
@@ -93,7 +109,8 @@ func TestSelectPageIsAFullSort(t *testing.T) {
 		}
 		for _, limit := range []int{1, 7, 20, 100, 1000} {
 			for _, skip := range []int{0, limit, 3 * limit, 650, 699, 700, 900} {
-				want, _ := referencePage(matches, keys, nil, skip, limit)
+				page, _ := referencePage(matches, keys, nil, skip, limit)
+				want := contactIDs(page)
 				got := idsOf(matches, selectPage(matches, keys, nil, "", false, skip, limit))
 				if !slices.Equal(got, want) {
 					t.Fatalf("sort %v, skip %d, limit %d: %v, want %v", sort, skip, limit, got, want)
@@ -113,10 +130,11 @@ func TestSelectPageIsAFullSort(t *testing.T) {
 				cursors = append(cursors, append(cur, c.ID), append(slices.Clone(cur), "zzzzzzzzzzzzzzzzzzzz"), append(slices.Clone(cur), ""))
 			}
 			for _, cur := range cursors {
-				want, err := referencePage(matches, keys, cur, 0, limit)
+				page, err := referencePage(matches, keys, cur, 0, limit)
 				if err != nil {
 					continue
 				}
+				want := contactIDs(page)
 				ck := make([]sortVal, len(keys))
 				for i, k := range keys {
 					v, _ := sortValueOf(k.f, cur[i])
@@ -129,6 +147,14 @@ func TestSelectPageIsAFullSort(t *testing.T) {
 			}
 		}
 	}
+}
+
+func contactIDs(list []*fixtures.Contact) []string {
+	var ids []string
+	for _, c := range list {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
 
 func idsOf(matches []*fixtures.Contact, idx []int) []string {
