@@ -47,20 +47,15 @@ func (m *Memory) snapshotLocked() fixtures.Document {
 }
 
 // Restore implements Store.
-func (m *Memory) Restore(doc fixtures.Document) error {
-	next, err := buildState(doc)
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.locs, m.order = next.locs, next.order
-	return nil
-}
+func (m *Memory) Restore(doc fixtures.Document) error { return m.restore(doc, nil) }
 
 // RestoreSeeded is Restore followed by SeedIDs, in one step: no write between them draws an id
 // from the sequence being replaced (POST /__admin/reset with --id-seed).
 func (m *Memory) RestoreSeeded(doc fixtures.Document, seed uint64) error {
+	return m.restore(doc, &seed)
+}
+
+func (m *Memory) restore(doc fixtures.Document, seed *uint64) error {
 	next, err := buildState(doc)
 	if err != nil {
 		return err
@@ -68,7 +63,9 @@ func (m *Memory) RestoreSeeded(doc fixtures.Document, seed uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.locs, m.order = next.locs, next.order
-	m.seedLocked(seed)
+	if seed != nil {
+		m.seedLocked(*seed)
+	}
 	return nil
 }
 
