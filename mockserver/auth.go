@@ -55,16 +55,19 @@ func (t *Token) HasScope(any []string) bool {
 // tokenStore holds issued access tokens. Lookups are by the token string.
 type tokenStore struct {
 	key []byte // signs the JWT-shaped tokens
+	// horizon is the earliest time the mock's clock can read from now on (Clock.Base): a token
+	// expired by then is expired for good, and only those are swept.
+	horizon func() time.Time
 
 	mu     sync.RWMutex // guards tokens and sweep
 	tokens map[string]*Token
 	sweep  sweeper
 }
 
-func newTokenStore() *tokenStore {
+func newTokenStore(horizon func() time.Time) *tokenStore {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	return &tokenStore{key: key, tokens: map[string]*Token{}}
+	return &tokenStore{key: key, horizon: horizon, tokens: map[string]*Token{}}
 }
 
 // randomString returns n unguessable bytes, base64url-encoded.
@@ -97,8 +100,11 @@ func (ts *tokenStore) mint(t Token) *Token {
 	defer ts.mu.Unlock()
 	ts.tokens[t.AccessToken] = &t
 	if ts.sweep.due(len(ts.tokens)) {
+		// Not by the clock's reading: a clock moved ahead (to expire tokens in a test) comes back,
+		// and the tokens it expired are then valid again.
+		horizon := ts.horizon()
 		for k, v := range ts.tokens {
-			if !t.IssuedAt.Before(v.ExpiresAt) || v.grant.isRevoked() {
+			if !horizon.Before(v.ExpiresAt) || v.grant.isRevoked() {
 				delete(ts.tokens, k)
 			}
 		}

@@ -6,8 +6,9 @@ import (
 )
 
 // Clock is the mock's time: the wall clock (or any base) plus an offset that the admin API can move
-// forward, so token expiry, rate-limit windows and daily quotas can be tested without waiting. It is
-// safe for concurrent use and costs one atomic load per reading.
+// forward, so token expiry, rate-limit windows and daily quotas can be tested without waiting, and
+// set back (never behind the base), so a test leaves the mock as it found it. It is safe for
+// concurrent use and costs one atomic load per reading.
 type Clock struct {
 	base   func() time.Time
 	offset atomic.Int64 // nanoseconds added to base
@@ -29,6 +30,16 @@ func (c *Clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // Offset reports how far the clock has been moved from its base.
 func (c *Clock) Offset() time.Duration { return time.Duration(c.offset.Load()) }
+
+// SetOffset puts the clock d ahead of its base (0: back on its base). The admin API refuses a
+// negative d: the mock's clock never runs behind its base, so what has expired on the base has
+// expired for good (see Base).
+func (c *Clock) SetOffset(d time.Duration) { c.offset.Store(int64(d)) }
+
+// Base reads the clock's base without the offset: the earliest the clock can read from now on, as
+// the offset is never negative. Sweeps of expired tokens and codes go by it, so that a token that
+// only expired because the clock was moved ahead is valid again when the clock is set back.
+func (c *Clock) Base() time.Time { return c.base() }
 
 // Reset puts the clock back on its base.
 func (c *Clock) Reset() { c.offset.Store(0) }

@@ -152,6 +152,9 @@ type ConsentSettings struct {
 type oauthState struct {
 	key       []byte   // signs refresh tokens
 	allScopes []string // every scope the document declares
+	// horizon is the earliest time the mock's clock can read from now on (Clock.Base): sweeps
+	// remove only codes and grants expired by then (see tokenStore.horizon).
+	horizon func() time.Time
 
 	mu          sync.Mutex // guards everything below
 	clients     map[string]*OAuthClient
@@ -167,6 +170,7 @@ func newOAuthState(cfg Config, sp *spec.Spec) (*oauthState, error) {
 	o := &oauthState{
 		key:       make([]byte, 32),
 		allScopes: documentScopes(sp),
+		horizon:   cfg.Clock.Base,
 		clients:   map[string]*OAuthClient{},
 		codes:     map[string]*authCode{},
 		grants:    map[string]*grant{},
@@ -335,8 +339,9 @@ func (o *oauthState) newCode(clientID, redirectURI string, a authorization, now 
 	defer o.mu.Unlock()
 	o.codes[code] = &authCode{authorization: a, clientID: clientID, redirectURI: redirectURI, expires: now.Add(AuthorizationCodeTTL)}
 	if o.codeSweep.due(len(o.codes)) {
+		horizon := o.horizon()
 		for k, c := range o.codes {
-			if !now.Before(c.expires) {
+			if !horizon.Before(c.expires) {
 				delete(o.codes, k)
 			}
 		}
@@ -349,8 +354,9 @@ func (o *oauthState) newCode(clientID, redirectURI string, a authorization, now 
 // token.
 func (o *oauthState) newGrantLocked(clientID string, a authorization, now time.Time) (*grant, string) {
 	if o.grantSweep.due(len(o.grants)) {
+		horizon := o.horizon()
 		for k, g := range o.grants {
-			if !now.Before(g.refreshExpires) {
+			if !horizon.Before(g.refreshExpires) {
 				delete(o.grants, k)
 			}
 		}

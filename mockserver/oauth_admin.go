@@ -100,27 +100,45 @@ func adminGetClock(s *Server, r *http.Request) (int, any, error) {
 	return http.StatusOK, clockState(s), nil
 }
 
-// adminAdvanceClock moves the mock's clock forward by a Go duration ("25h", "90s"). Going back is
-// refused: expiry, rate-limit windows and daily quotas all assume time only moves forward.
+// adminAdvanceClock moves the mock's clock: {"advance": "25h"} forward by a Go duration, or
+// {"offset": "0s"} to a given distance ahead of the wall clock (0 puts it back). The clock never
+// runs behind the wall clock, so neither may be negative. Setting it back is safe: tokens and codes
+// expire by the clock's reading (a token that expired only because the clock ran ahead is valid
+// again), rate-limit windows and days reopen, and the timestamps the store writes never go back.
 func adminAdvanceClock(s *Server, r *http.Request) (int, any, error) {
 	var in struct {
-		Advance string `json:"advance"`
+		Advance *string `json:"advance"`
+		Offset  *string `json:"offset"`
 	}
 	if err := s.decodeAdmin(r, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.Advance == "" {
-		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"advance should not be empty"})
+	field, text := "advance", in.Advance
+	switch {
+	case in.Advance != nil && in.Offset != nil:
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"give either advance or offset, not both"})
+	case in.Offset != nil:
+		field, text = "offset", in.Offset
+	case in.Advance == nil:
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"advance or offset should not be empty"})
 	}
-	d, err := time.ParseDuration(in.Advance)
+	if *text == "" {
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{field + " should not be empty"})
+	}
+	d, err := time.ParseDuration(*text)
 	if err != nil {
-		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"advance must be a Go duration such as 25h, 90m or 30s"})
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{field + " must be a Go duration such as 25h, 90m or 30s"})
 	}
 	if d < 0 {
-		return 0, nil, newError(http.StatusUnprocessableEntity, []string{"advance must not be negative: the clock only moves forward"})
+		return 0, nil, newError(http.StatusUnprocessableEntity, []string{field + " must not be negative: the clock never runs behind the wall clock"})
 	}
-	s.clock.Advance(d)
-	s.log.Info("clock advanced", "by", d, "offset", s.clock.Offset())
+	if field == "offset" {
+		s.clock.SetOffset(d)
+		s.log.Info("clock set", "offset", s.clock.Offset())
+	} else {
+		s.clock.Advance(d)
+		s.log.Info("clock advanced", "by", d, "offset", s.clock.Offset())
+	}
 	return http.StatusOK, clockState(s), nil
 }
 

@@ -24,7 +24,13 @@ func TestAdminClock(t *testing.T) {
 		{"negative", map[string]any{"advance": "-1h"}, 422, "0s", "advance must not be negative"},
 		{"not a duration", map[string]any{"advance": "tomorrow"}, 422, "0s", "advance must be a Go duration"},
 		{"a number", map[string]any{"advance": 3600}, 422, "0s", "advance"},
-		{"missing", map[string]any{}, 422, "0s", "advance should not be empty"},
+		{"missing", map[string]any{}, 422, "0s", "advance or offset should not be empty"},
+		{"empty", map[string]any{"advance": ""}, 422, "0s", "advance should not be empty"},
+		{"offset ahead", map[string]any{"offset": "2h30m"}, 200, "2h30m0s", ""},
+		{"offset zero", map[string]any{"offset": "0s"}, 200, "0s", ""},
+		{"negative offset", map[string]any{"offset": "-1s"}, 422, "0s", "offset must not be negative"},
+		{"offset not a duration", map[string]any{"offset": "now"}, 422, "0s", "offset must be a Go duration"},
+		{"both", map[string]any{"advance": "1h", "offset": "1h"}, 422, "0s", "either advance or offset"},
 		{"unknown field", map[string]any{"advance": "1h", "to": "2030-01-01"}, 422, "0s", "property to should not exist"},
 	}
 	for _, tc := range cases {
@@ -43,6 +49,38 @@ func TestAdminClock(t *testing.T) {
 				t.Errorf("now %q, want %q", got.str("now"), want)
 			}
 		})
+	}
+}
+
+// TestClockSetBack: a clock moved ahead and set back again leaves the mock as it was: a token
+// that expired meanwhile works again, even after a sweep ran while the clock was ahead, and what
+// is written after the clock went back is stamped no earlier than what was written before.
+func TestClockSetBack(t *testing.T) {
+	h := newHarness(t)
+	list := "/contacts/?locationId=" + locA + "&limit=1"
+	h.do(http.MethodGet, list, h.full, nil).must(t, http.StatusOK)
+	before := h.do(http.MethodPost, "/contacts/", h.full, map[string]any{"locationId": locA, "email": "before@example.com"}).must(t, http.StatusCreated)
+
+	h.do(http.MethodPost, "/__admin/clock", "", map[string]any{"advance": "25h"}).must(t, http.StatusOK)
+	h.do(http.MethodGet, list, h.full, nil).must(t, http.StatusUnauthorized)
+	ahead := h.mint(locA, ScopeContactsReadonly, ScopeContactsWrite)
+	during := h.do(http.MethodPost, "/contacts/", ahead, map[string]any{"locationId": locA, "email": "during@example.com"}).must(t, http.StatusCreated)
+	for range 2 * minSweep { // sweeps of the token table run while the clock is ahead
+		h.mint(locA, ScopeContactsReadonly)
+	}
+
+	h.do(http.MethodPost, "/__admin/clock", "", map[string]any{"offset": "0s"}).must(t, http.StatusOK)
+	h.do(http.MethodGet, list, h.full, nil).must(t, http.StatusOK)
+	after := h.do(http.MethodPost, "/contacts/", h.full, map[string]any{"locationId": locA, "email": "after@example.com"}).must(t, http.StatusCreated)
+
+	added := func(r result) string { return r.Body["contact"].(map[string]any)["dateAdded"].(string) }
+	if !(added(before) < added(during) && added(during) <= added(after)) {
+		t.Errorf("dateAdded before %s, during %s, after %s: want them in the order of the writes", added(before), added(during), added(after))
+	}
+	page := h.do(http.MethodGet, "/contacts/?locationId="+locA+"&limit=2", h.full, nil).must(t, http.StatusOK)
+	first := page.Body["contacts"].([]any)[0].(map[string]any)
+	if first["email"] != "after@example.com" {
+		t.Errorf("newest first lists %v first, want the contact written last", first["email"])
 	}
 }
 
@@ -249,8 +287,8 @@ func TestSweeps(t *testing.T) {
 
 // TestSweepDropsRevokedTokens: tokens of a revoked grant go at the next sweep.
 func TestSweepDropsRevokedTokens(t *testing.T) {
-	ts := newTokenStore()
 	now := mustTime(testTime)
+	ts := newTokenStore(func() time.Time { return now })
 	g := &grant{}
 	revoked := ts.mint(Token{IssuedAt: now, ExpiresAt: now.Add(time.Hour), grant: g})
 	g.revoked.Store(true)

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -154,6 +155,34 @@ func TestDuplicateLookup(t *testing.T) {
 				t.Errorf("contact %v, want %v", got, tt.wantID)
 			}
 		})
+	}
+}
+
+// TestSearchLagConfig: with Config.SearchLag a new contact reaches search and the duplicate lookup
+// once that much wall time has passed (the clock's base, not its admin offset), and every other
+// read at once.
+func TestSearchLagConfig(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.SearchLag = 3 * time.Second })
+	created := h.do("POST", "/contacts/", h.full, map[string]any{"locationId": locA, "email": "lagging@example.com"}).must(t, http.StatusCreated)
+	id := created.Body["contact"].(map[string]any)["id"].(string)
+	visible := func() (search, duplicate bool) {
+		t.Helper()
+		r := h.do("POST", "/contacts/search", h.ro, map[string]any{"locationId": locA, "pageLimit": 10,
+			"filters": []any{map[string]any{"field": "email", "operator": "eq", "value": "lagging@example.com"}}}).must(t, http.StatusOK)
+		d := h.do("GET", "/contacts/search/duplicate?locationId="+locA+"&email=lagging%40example.com", h.ro, nil).must(t, http.StatusOK)
+		return r.Body["total"] == float64(1), d.Body["contact"] != nil
+	}
+	h.do("GET", "/contacts/"+id, h.ro, nil).must(t, http.StatusOK)
+	if s, d := visible(); s || d {
+		t.Fatalf("visible at once: search %v, duplicate lookup %v", s, d)
+	}
+	h.do("POST", "/__admin/clock", "", map[string]any{"advance": "1h"}).must(t, http.StatusOK)
+	if s, d := visible(); s || d {
+		t.Fatalf("visible after the mock's clock moved, before the wall clock did: search %v, duplicate lookup %v", s, d)
+	}
+	h.clock.Add(3 * time.Second)
+	if s, d := visible(); !s || !d {
+		t.Fatalf("not visible once the lag passed: search %v, duplicate lookup %v", s, d)
 	}
 }
 

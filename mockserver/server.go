@@ -29,6 +29,11 @@ type Config struct {
 	Initial fixtures.Document
 	// Clock is the mock's time; nil means the wall clock.
 	Clock *Clock
+	// SearchLag makes writes visible to POST /contacts/search and GET /contacts/search/duplicate
+	// only SearchLag of wall time after they were made, as the live search index trails writes by
+	// seconds; every other read sees a write at once. 0 (the default) makes search consistent at
+	// once. The state at start, and what reset, seed and snapshot load, is searchable at once.
+	SearchLag time.Duration
 	// StrictVersion accepts only the documented Version value (2021-07-28) instead of every value
 	// the live server takes.
 	StrictVersion bool
@@ -177,7 +182,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		spec:     cfg.Spec,
 		clock:    cfg.Clock,
-		tokens:   newTokenStore(),
+		tokens:   newTokenStore(cfg.Clock.Base),
 		limiter:  newLimiter(cfg.RateLimits),
 		faults:   newFaultSet(cfg.FaultSeed, cfg.Spec),
 		journal:  newJournal(cfg.JournalSize, cfg.JournalBodies),
@@ -188,7 +193,12 @@ func New(cfg Config) (*Server, error) {
 	if err := s.initWebhooks(); err != nil {
 		return nil, err
 	}
-	s.store = store.NewMemory(s.clock.Now, s.hooks.emit)
+	mem := store.NewMemory(s.clock.Now, s.hooks.emit)
+	if cfg.SearchLag < 0 {
+		return nil, fmt.Errorf("mockserver: search lag %s is negative", cfg.SearchLag)
+	}
+	mem.SetSearchLag(cfg.SearchLag, cfg.Clock.Base)
+	s.store = mem
 	oauth, err := newOAuthState(cfg, s.spec)
 	if err != nil {
 		return nil, err

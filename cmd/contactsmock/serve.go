@@ -27,6 +27,7 @@ type serveFlags struct {
 	specFile         string
 	strictVersion    bool
 	strictResponses  bool
+	searchLag        time.Duration
 	gen              genFlags
 	fixturesFile     string
 	stateFile        string
@@ -64,6 +65,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free port)")
 	fs.StringVar(&f.specFile, "spec", "", "OpenAPI document to serve instead of the embedded one (`FILE`, YAML or JSON)")
 	fs.BoolVar(&f.strictVersion, "strict-version", false, "accept only the documented Version header value (2021-07-28); by default every value the live server accepts is taken")
+	fs.DurationVar(&f.searchLag, "search-lag", 0, "make writes visible to POST /contacts/search and the duplicate lookup only after this `DURATION` (e.g. 2s), as the live search index lags; 0 makes them visible at once")
 	fs.BoolVar(&f.strictResponses, "strict-responses", false, "validate every response against the document before sending it; a mismatch becomes a 500 naming the problem (slow: for debugging the mock)")
 	f.gen.register(fs)
 	fs.StringVar(&f.fixturesFile, "fixtures", "", "load this fixture document (`FILE`, JSON or YAML) instead of generating data; it may ask for generated data itself")
@@ -263,6 +265,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 	cfg := mockserver.Config{
 		StrictVersion:    f.strictVersion,
 		StrictResponses:  f.strictResponses,
+		SearchLag:        f.searchLag,
 		ClientID:         f.clientID,
 		ClientSecret:     f.clientSecret,
 		TokenTTL:         f.tokenTTL,
@@ -362,6 +365,9 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 		fmt.Fprintf(&b, "  rate limits:    %d per %s, %d per day, per (client, location)\n", lim.Burst, lim.Window, lim.Daily)
 	}
 	fmt.Fprintf(&b, "  fault seed:     %d (replay with --fault-seed %d)\n", srv.FaultSeed(), srv.FaultSeed())
+	if f.searchLag > 0 {
+		fmt.Fprintf(&b, "  search lag:     %s (writes reach POST /contacts/search and the duplicate lookup this late)\n", f.searchLag)
+	}
 	if f.idSeed != 0 {
 		fmt.Fprintf(&b, "  id seed:        %d (created ids replay; POST /__admin/reset restarts them)\n", f.idSeed)
 	}

@@ -33,6 +33,11 @@ type Memory struct {
 	rng   *rand.Rand
 	// seeded: rng was seeded by SeedIDs, not at random (see freshIDLocked).
 	seeded bool
+	// lastStamp is the latest timestamp written (see stampLocked).
+	lastStamp fixtures.Timestamp
+	// lag is the search lag and wall its clock (see SetSearchLag); 0 means none.
+	lag  time.Duration
+	wall func() time.Time
 }
 
 type location struct {
@@ -70,6 +75,9 @@ type location struct {
 	appointments []*fixtures.Appointment
 	businesses   []*fixtures.Business
 	businessByID map[string]*fixtures.Business
+
+	// lag is what searches see when the store runs with a search lag; nil otherwise (lag.go).
+	lag *lagIndex
 }
 
 type contact struct {
@@ -166,7 +174,14 @@ func (m *Memory) seedLocked(seed uint64) {
 	m.seeded = true
 }
 
-func (m *Memory) stampLocked() fixtures.Timestamp { return fixtures.At(m.now()) }
+// Timestamps never go back, even when the mock's clock is set back (an admin API call that undoes
+// an earlier advance): a write made after that is stamped with the latest time written so far, so
+// that dateAdded and dateUpdated keep the order of the writes (newest first in GET /contacts/, and
+// "updated since" polls never miss one).
+func (m *Memory) stampLocked() fixtures.Timestamp {
+	m.lastStamp = max(m.lastStamp, fixtures.At(m.now()))
+	return m.lastStamp
+}
 
 // touch moves a timestamp on: now, or one millisecond after the previous value if the clock has not
 // moved, so two quick updates never share a dateUpdated (webhook and polling dedupe keys).
@@ -257,6 +272,9 @@ func (l *location) insert(c *contact) {
 	for _, x := range l.sorted {
 		x.add(c)
 	}
+	if l.lag != nil {
+		l.lag.record(c.c.ID, c.c)
+	}
 }
 
 func (l *location) remove(c *contact) {
@@ -269,6 +287,9 @@ func (l *location) remove(c *contact) {
 	l.tagIndexDrop(c, tagKeys(c.c.Tags))
 	for _, x := range l.sorted {
 		x.drop(c)
+	}
+	if l.lag != nil {
+		l.lag.record(c.c.ID, nil)
 	}
 }
 
@@ -491,6 +512,7 @@ func (m *Memory) CreateLocation(info fixtures.Location) (fixtures.Location, erro
 		return fixtures.Location{}, ErrExists
 	}
 	l := newLocation(cloneLocationInfo(info))
+	m.adoptLocked(l)
 	m.locs[info.ID] = l
 	m.order = append(m.order, info.ID)
 	return cloneLocationInfo(l.info), nil
@@ -1102,11 +1124,13 @@ func (m *Memory) FindDuplicate(loc, email, phone string) (*fixtures.Contact, err
 			phone = p
 		}
 	}
-	c, _ := l.matchAny(strings.TrimSpace(email), phone, nil)
-	if c == nil {
-		return nil, nil
-	}
-	return ptr(cloneContact(c.c.Contact)), nil
+	var found *fixtures.Contact
+	l.searchView(func(l *location) {
+		if c, _ := l.matchAny(strings.TrimSpace(email), phone, nil); c != nil {
+			found = ptr(cloneContact(c.c.Contact))
+		}
+	})
+	return found, nil
 }
 
 // ContactsByBusiness implements Store.

@@ -463,14 +463,20 @@ func (m *Memory) SearchContacts(loc string, q SearchQuery) (SearchPage, error) {
 	if err != nil {
 		return SearchPage{}, err
 	}
-	pred, keys, limit, page, cursor, query := p.pred, p.keys, p.limit, p.page, p.cursor, p.query
-
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	l, err := m.locLocked(loc)
 	if err != nil {
 		return SearchPage{}, err
 	}
+	var out SearchPage
+	l.searchView(func(l *location) { out, err = l.search(q, p) })
+	return out, err
+}
+
+// search runs a planned search over the location. The caller holds the store's read lock.
+func (l *location) search(q SearchQuery, p searchPlan) (SearchPage, error) {
+	pred, keys, limit, page, cursor, query := p.pred, p.keys, p.limit, p.page, p.cursor, p.query
 	out := SearchPage{Contacts: []SearchHit{}}
 	filtered := len(q.Filters) > 0 || query != ""
 	// The contacts that can match, in byAdded order, and the total when it is known without

@@ -62,7 +62,7 @@ func (m *Memory) restore(doc fixtures.Document, seed *uint64) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.locs, m.order = next.locs, next.order
+	m.adoptAllLocked(next)
 	if seed != nil {
 		m.seedLocked(*seed)
 	}
@@ -110,8 +110,16 @@ func (m *Memory) Merge(doc fixtures.Document) error {
 			l.deleted, l.deletedOrder = old.deleted, old.deletedOrder
 		}
 	}
-	m.locs, m.order = next.locs, next.order
+	m.adoptAllLocked(next)
 	return nil
+}
+
+// adoptAllLocked makes next the state.
+func (m *Memory) adoptAllLocked(next *state) {
+	for _, l := range next.locs {
+		m.adoptLocked(l)
+	}
+	m.locs, m.order = next.locs, next.order
 }
 
 // childSeen reports whether a task or note of c already has the id. A contact usually has a

@@ -124,6 +124,9 @@ func (l *location) replace(c *contact, next *Stored) {
 	for _, x := range moved {
 		x.add(c)
 	}
+	if l.lag != nil {
+		l.lag.record(next.ID, next)
+	}
 }
 
 // sortedPage returns one page of the location in an index's order, ascending or descending by
