@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/contactsmock/contactsmock/fixtures"
@@ -136,6 +137,12 @@ func (a *Admin) CreateLocation(ctx context.Context, loc AdminLocation) (AdminLoc
 	var out AdminLocation
 	err := a.call(ctx, http.MethodPost, "/locations", loc, &out)
 	return out, err
+}
+
+// DeleteLocation removes a location the run created, with everything it holds; its tokens stop
+// working and the webhook registrations scoped to it are removed.
+func (a *Admin) DeleteLocation(ctx context.Context, id string) error {
+	return a.call(ctx, http.MethodDelete, "/locations/"+url.PathEscape(id), nil, nil)
 }
 
 // MintToken issues an access token for a location with the scopes (nil: both contacts scopes);

@@ -2,7 +2,9 @@ package contract
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -89,10 +91,36 @@ func (a *Admin) Clock(ctx context.Context) (AdminClock, error) {
 }
 
 // AdvanceClock moves the mock's clock forward by d (token expiry, codes, rate-limit windows and
-// days all follow it). The clock never goes back: every token, code and window of the mock ages,
-// whoever it belongs to.
+// days all follow it). Every token, code and window of the mock ages, whoever it belongs to, until
+// SetClockOffset puts the clock back.
 func (a *Admin) AdvanceClock(ctx context.Context, d time.Duration) (AdminClock, error) {
 	var out AdminClock
 	err := a.call(ctx, http.MethodPost, "/clock", map[string]string{"advance": d.String()}, &out)
 	return out, err
+}
+
+// SetClockOffset puts the mock's clock d ahead of the wall clock (0: back on it; never behind).
+// Tokens that expired only because the clock ran ahead work again.
+func (a *Admin) SetClockOffset(ctx context.Context, d time.Duration) (AdminClock, error) {
+	var out AdminClock
+	err := a.call(ctx, http.MethodPost, "/clock", map[string]string{"offset": d.String()}, &out)
+	return out, err
+}
+
+// ClockOffset reads how far ahead of the wall clock the mock's clock runs.
+func (a *Admin) ClockOffset(ctx context.Context) (time.Duration, error) {
+	c, err := a.Clock(ctx)
+	if err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(c.Offset)
+	if err != nil {
+		return 0, fmt.Errorf("contract: the mock's clock offset %q: %w", c.Offset, err)
+	}
+	return d, nil
+}
+
+// DeleteClient forgets an OAuth client the run registered (its grants and tokens with it).
+func (a *Admin) DeleteClient(ctx context.Context, id string) error {
+	return a.call(ctx, http.MethodDelete, "/clients/"+url.PathEscape(id), nil, nil)
 }

@@ -40,6 +40,7 @@ func (s *Server) adminRoutes() http.Handler {
 	route(http.MethodPost, "/reset", adminReset)
 	route(http.MethodGet, "/locations", adminListLocations)
 	route(http.MethodPost, "/locations", adminCreateLocation)
+	route(http.MethodDelete, "/locations/{id}", adminDeleteLocation)
 	route(http.MethodPost, "/tokens", adminMintToken)
 	route(http.MethodPost, "/appointments", adminAddAppointment)
 	route(http.MethodPost, "/businesses", adminAddBusiness)
@@ -147,6 +148,30 @@ func adminCreateLocation(s *Server, r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusCreated, out, nil
+}
+
+// adminDeleteLocation removes a location with everything it holds, and what hangs on it outside
+// the state: the access tokens bound to it stop working (401 Invalid JWT), the grants bound to it
+// are revoked, the webhook registrations scoped to it are removed. The contract suites delete the
+// locations they created when they end, so that a run leaves a shared mock as it found it.
+func adminDeleteLocation(s *Server, r *http.Request) (int, any, error) {
+	id := pathVar(r, "id")
+	if err := s.store.DeleteLocation(id); err != nil {
+		if errors.As(err, new(*store.NotFoundError)) {
+			return 0, nil, newError(http.StatusNotFound, "location "+id+" not found")
+		}
+		return 0, nil, err
+	}
+	tokens := s.tokens.revokeWhere(func(t *Token) bool { return t.LocationID == id })
+	s.oauth.revokeGrants(func(g *grant) bool { return g.locationID == id })
+	hooks := 0
+	for _, reg := range s.hooks.list() {
+		if reg.LocationID == id && s.UnregisterWebhook(reg.ID) {
+			hooks++
+		}
+	}
+	s.log.Info("location deleted", "id", id, "tokensRevoked", tokens, "webhooksRemoved", hooks)
+	return http.StatusOK, map[string]any{"id": id, "deleted": true, "tokensRevoked": tokens, "webhooksRemoved": hooks}, nil
 }
 
 // checkedLike passes a location (and what it lists) through the rules a fixture file obeys

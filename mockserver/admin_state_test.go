@@ -2,9 +2,11 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,4 +129,61 @@ func TestSaveStateIsLoadable(t *testing.T) {
 	if err := h.srv.SaveState(filepath.Join(t.TempDir(), "missing", "state.json")); err == nil {
 		t.Errorf("SaveState into a missing directory succeeded")
 	}
+}
+
+// TestAdminDeleteLocation: a location goes with its contents, its tokens and its scoped webhook
+// registrations; the other locations keep theirs.
+func TestAdminDeleteLocation(t *testing.T) {
+	h := newHarness(t)
+	t.Cleanup(func() { // stops the delivery goroutine of the registration that stays
+		if err := h.srv.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	created := h.do(http.MethodPost, "/__admin/locations", "", map[string]any{"name": "Short-lived"}).must(t, http.StatusCreated)
+	loc := created.str("id")
+	tok := h.mint(loc, ScopeContactsReadonly, ScopeContactsWrite)
+	h.do(http.MethodPost, "/contacts/", tok, map[string]any{"locationId": loc, "email": "gone@example.com"}).must(t, http.StatusCreated)
+	scoped := h.do(http.MethodPost, "/__admin/webhooks", "", map[string]any{"url": "http://127.0.0.1:1/hook", "locationId": loc}).must(t, http.StatusCreated)
+	everywhere := h.do(http.MethodPost, "/__admin/webhooks", "", map[string]any{"url": "http://127.0.0.1:1/all"}).must(t, http.StatusCreated)
+	before := h.srv.Store().Stats()
+
+	r := h.do(http.MethodDelete, "/__admin/locations/"+loc, "", nil).must(t, http.StatusOK)
+	if r.Body["tokensRevoked"] != float64(1) || r.Body["webhooksRemoved"] != float64(1) {
+		t.Errorf("answer %s, want one token revoked and one webhook removed", r.Raw)
+	}
+	mustInvalidJWT(t, h.do(http.MethodGet, "/contacts/?locationId="+loc, tok, nil))
+	h.do(http.MethodGet, "/contacts/?locationId="+locA, h.full, nil).must(t, http.StatusOK)
+	for _, l := range h.srv.Store().Locations() {
+		if l.ID == loc {
+			t.Errorf("location %s still listed", loc)
+		}
+	}
+	if after := h.srv.Store().Stats(); after.Locations != before.Locations-1 || after.Contacts != before.Contacts-1 {
+		t.Errorf("stats %+v after, %+v before: want one location and its contact gone", after, before)
+	}
+	h.do(http.MethodGet, "/__admin/webhooks/"+scoped.str("id"), "", nil).must(t, http.StatusNotFound)
+	h.do(http.MethodGet, "/__admin/webhooks/"+everywhere.str("id"), "", nil).must(t, http.StatusOK)
+	h.do(http.MethodDelete, "/__admin/locations/"+loc, "", nil).must(t, http.StatusNotFound)
+}
+
+// TestAdminDeleteClient: a client's tokens and grants go with it; the default client stays.
+func TestAdminDeleteClient(t *testing.T) {
+	h := newOAuthHarness(t)
+	c := h.addClient(map[string]any{"redirectUris": []string{testRedirect}})
+	id, secret := c.str("clientId"), c.str("clientSecret")
+	code := h.code(consentQuery("client_id", id))
+	tokens := h.form("/oauth/token", "", url.Values{"client_id": {id}, "client_secret": {secret}, "grant_type": {GrantAuthorizationCode}, "code": {code}}).must(t, http.StatusOK)
+	h.getAlice(tokens.str("access_token")).must(t, http.StatusOK)
+
+	r := h.do(http.MethodDelete, "/__admin/clients/"+id, "", nil).must(t, http.StatusOK)
+	if r.Body["tokensRevoked"] != float64(1) {
+		t.Errorf("answer %s, want one token revoked", r.Raw)
+	}
+	mustInvalidJWT(t, h.getAlice(tokens.str("access_token")))
+	h.form("/oauth/token", "", url.Values{"client_id": {id}, "client_secret": {secret}, "grant_type": {GrantRefreshToken},
+		"refresh_token": {tokens.str("refresh_token")}}).must(t, http.StatusUnauthorized)
+	h.do(http.MethodDelete, "/__admin/clients/"+id, "", nil).must(t, http.StatusNotFound)
+	h.do(http.MethodDelete, "/__admin/clients/"+DefaultClientID, "", nil).must(t, http.StatusBadRequest)
+	h.getAlice(h.full).must(t, http.StatusOK)
 }

@@ -113,6 +113,21 @@ func (ts *tokenStore) mint(t Token) *Token {
 	return &t
 }
 
+// revokeWhere forgets every access token for which drop is true (it then answers 401 Invalid
+// JWT) and returns how many there were.
+func (ts *tokenStore) revokeWhere(drop func(*Token) bool) int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	n := 0
+	for k, t := range ts.tokens {
+		if drop(t) {
+			delete(ts.tokens, k)
+			n++
+		}
+	}
+	return n
+}
+
 // signJWT returns a JWT-shaped string (header.claims.signature, HS256 under key) for the claims.
 func signJWT(key []byte, claims any) string {
 	data, _ := json.Marshal(claims)

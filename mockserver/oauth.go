@@ -271,6 +271,35 @@ func (o *oauthState) addClient(c OAuthClient) error {
 	return nil
 }
 
+// removeClient forgets a client and revokes every grant it holds; it reports whether the client
+// was known.
+func (o *oauthState) removeClient(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.clients[id] == nil {
+		return false
+	}
+	delete(o.clients, id)
+	o.clientOrder = slices.DeleteFunc(o.clientOrder, func(c string) bool { return c == id })
+	o.revokeGrantsLocked(func(g *grant) bool { return g.clientID == id })
+	return true
+}
+
+// revokeGrants revokes every grant for which drop is true: their refresh tokens are refused.
+func (o *oauthState) revokeGrants(drop func(*grant) bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.revokeGrantsLocked(drop)
+}
+
+func (o *oauthState) revokeGrantsLocked(drop func(*grant) bool) {
+	for _, g := range o.grants {
+		if drop(g) {
+			g.revoked.Store(true)
+		}
+	}
+}
+
 // client returns a copy of a client, or nil.
 func (o *oauthState) client(id string) *OAuthClient {
 	o.mu.Lock()

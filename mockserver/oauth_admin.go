@@ -16,6 +16,7 @@ import (
 func oauthAdminRoutes(route func(method, path string, h adminHandler)) {
 	route(http.MethodGet, "/clients", adminListClients)
 	route(http.MethodPost, "/clients", adminCreateClient)
+	route(http.MethodDelete, "/clients/{id}", adminDeleteClient)
 	route(http.MethodGet, "/oauth/consent", adminGetConsent)
 	route(http.MethodPut, "/oauth/consent", adminSetConsent)
 	route(http.MethodGet, "/clock", adminGetClock)
@@ -68,6 +69,20 @@ func adminCreateClient(s *Server, r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusCreated, s.oauth.client(c.ID), nil
+}
+
+// adminDeleteClient forgets an OAuth client: its grants are revoked and its access tokens stop
+// working. The default client stays: the tokens printed at start belong to it.
+func adminDeleteClient(s *Server, r *http.Request) (int, any, error) {
+	id := pathVar(r, "id")
+	if id == s.cfg.ClientID {
+		return 0, nil, newError(http.StatusBadRequest, "the default client "+id+" cannot be deleted")
+	}
+	if !s.oauth.removeClient(id) {
+		return 0, nil, newError(http.StatusNotFound, "client "+id+" not found")
+	}
+	tokens := s.tokens.revokeWhere(func(t *Token) bool { return t.ClientID == id })
+	return http.StatusOK, map[string]any{"id": id, "deleted": true, "tokensRevoked": tokens}, nil
 }
 
 func adminGetConsent(s *Server, r *http.Request) (int, any, error) {

@@ -518,6 +518,18 @@ func (m *Memory) CreateLocation(info fixtures.Location) (fixtures.Location, erro
 	return cloneLocationInfo(l.info), nil
 }
 
+// DeleteLocation implements Store.
+func (m *Memory) DeleteLocation(id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.locLocked(id); err != nil {
+		return err
+	}
+	delete(m.locs, id)
+	m.order = slices.DeleteFunc(m.order, func(o string) bool { return o == id })
+	return nil
+}
+
 // --- contacts -------------------------------------------------------------------------------
 
 // GetContact implements Store.

@@ -18,6 +18,10 @@ type Store interface {
 	Location(id string) (fixtures.Location, error)
 	// CreateLocation adds an empty location (with its settings, users and custom fields).
 	CreateLocation(loc fixtures.Location) (fixtures.Location, error)
+	// DeleteLocation removes a location with everything it holds (contacts and their children,
+	// appointments, businesses). It emits no events: it is an administrative act, not a write of
+	// the API.
+	DeleteLocation(id string) error
 
 	GetContact(loc, id string) (fixtures.Contact, error)
 	CreateContact(loc string, in ContactInput) (fixtures.Contact, error)
