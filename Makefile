@@ -48,19 +48,47 @@ tidy-check:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-## contract: run the contract suites against any target and write reports/contract-junit.xml and
-## reports/contract-coverage.json. Without BASE_URL the suites start an in-process mock. A target
-## whose admin API does not answer is treated as live: mock-only specs are filtered out.
-##   make contract BASE_URL=http://127.0.0.1:8080 TOKEN=... LOCATION_ID=... [READONLY_TOKEN=...]
-##                 [ADMIN_URL=...] [LABELS='auth || tasks']
+## contract: run the contract suites against a target, in random order, and write
+## reports/contract-junit.xml and reports/contract-coverage.json (README: "Contract suites"):
+##   make contract                                   the in-process mock
+##   make contract BASE_URL=http://127.0.0.1:8080    a mock in another process: the suite mints
+##                                                   its own tokens and works in locations of its own
+##   make contract BASE_URL=https://services.leadconnectorhq.com TOKEN=... READONLY_TOKEN=... LOCATION_ID=...
+## Optional: LABELS='auth || tasks', GINKGO_SEED=N (replay an order), PROCS=4 (parallel processes,
+## through the Ginkgo CLI), ADMIN_URL, ADMIN_TOKEN, SPEC=FILE (the document the target serves),
+## SEARCH_WAIT=30s. Tokens travel in the environment, never on a command line or in make's output.
+PROCS ?= 1
+# The CONTACTS_* variables of the environment are the defaults (evaluated once, here).
+BASE_URL := $(or $(BASE_URL),$(CONTACTS_BASE_URL))
+ADMIN_URL := $(or $(ADMIN_URL),$(CONTACTS_ADMIN_URL))
+ADMIN_TOKEN := $(or $(ADMIN_TOKEN),$(CONTACTS_ADMIN_TOKEN))
+TOKEN := $(or $(TOKEN),$(CONTACTS_TOKEN))
+READONLY_TOKEN := $(or $(READONLY_TOKEN),$(CONTACTS_READONLY_TOKEN))
+LOCATION_ID := $(or $(LOCATION_ID),$(CONTACTS_LOCATION_ID))
+SPEC := $(or $(SPEC),$(CONTACTS_SPEC))
+SEARCH_WAIT := $(or $(SEARCH_WAIT),$(CONTACTS_SEARCH_WAIT))
+contract: export CONTACTS_BASE_URL = $(BASE_URL)
+contract: export CONTACTS_ADMIN_URL = $(ADMIN_URL)
+contract: export CONTACTS_ADMIN_TOKEN = $(ADMIN_TOKEN)
+contract: export CONTACTS_TOKEN = $(TOKEN)
+contract: export CONTACTS_READONLY_TOKEN = $(READONLY_TOKEN)
+contract: export CONTACTS_LOCATION_ID = $(LOCATION_ID)
+contract: export CONTACTS_SPEC = $(SPEC)
+contract: export CONTACTS_SEARCH_WAIT = $(SEARCH_WAIT)
 contract:
 	@mkdir -p $(REPORTS)
-	CONTACTS_BASE_URL='$(BASE_URL)' CONTACTS_ADMIN_URL='$(ADMIN_URL)' CONTACTS_TOKEN='$(TOKEN)' \
-	CONTACTS_READONLY_TOKEN='$(READONLY_TOKEN)' CONTACTS_LOCATION_ID='$(LOCATION_ID)' \
-	$(GO) test -count=1 -v -timeout 30m ./suites/contacts -args \
+	@echo "contract: $(if $(BASE_URL),$(BASE_URL),the in-process mock)$(if $(TOKEN), with the token given,)$(if $(LABELS), labels '$(LABELS)',)$(if $(filter-out 1,$(PROCS)), on $(PROCS) processes,)"
+ifeq ($(PROCS),1)
+	@$(GO) test -count=1 -v -timeout 30m ./suites/contacts -args \
+		-ginkgo.randomize-all $(if $(GINKGO_SEED),-ginkgo.seed=$(GINKGO_SEED)) \
 		-ginkgo.junit-report=$(REPORTS)/contract-junit.xml \
 		-contract.coverage-report=$(REPORTS)/contract-coverage.json \
 		$(if $(LABELS),-ginkgo.label-filter='$(LABELS)')
+else
+	@$(GO) run github.com/onsi/ginkgo/v2/ginkgo --procs=$(PROCS) --randomize-all $(if $(GINKGO_SEED),--seed=$(GINKGO_SEED)) \
+		--junit-report=contract-junit.xml --output-dir=$(REPORTS) $(if $(LABELS),--label-filter='$(LABELS)') \
+		./suites/contacts -- -contract.coverage-report=$(REPORTS)/contract-coverage.json
+endif
 
 ## fuzz: run every native fuzz target in turn for FUZZTIME each (go test -fuzz takes one target
 ## per run); new interesting inputs land in the package's testdata/fuzz/ and are replayed by make test

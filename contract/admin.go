@@ -29,6 +29,7 @@ type Admin struct {
 type AdminError struct {
 	Method, Path string
 	Status       int
+	Header       http.Header
 	Body         string
 }
 
@@ -71,7 +72,7 @@ func (a *Admin) call(ctx context.Context, method, path string, in, out any) erro
 		return fmt.Errorf("contract: admin %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		return &AdminError{Method: method, Path: path, Status: resp.StatusCode, Body: string(data)}
+		return &AdminError{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: string(data)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -84,6 +85,55 @@ func (a *Admin) call(ctx context.Context, method, path string, in, out any) erro
 // Health checks that the admin API answers.
 func (a *Admin) Health(ctx context.Context) error {
 	return a.call(ctx, http.MethodGet, "/health", nil, nil)
+}
+
+// AdminAPI is what a probe of a target's admin API found.
+type AdminAPI int
+
+const (
+	// NoAdminAPI: the target has no mock admin API (a live deployment).
+	NoAdminAPI AdminAPI = iota
+	// AdminAPIOpen: the mock's admin API answers (with the admin token, when one was given).
+	AdminAPIOpen
+	// AdminAPIRefused: the mock's admin API is there but refuses the admin token given (or asks
+	// for one when none was given).
+	AdminAPIRefused
+)
+
+// adminRealm is the WWW-Authenticate realm of the mock's admin API refusals: how a probe tells
+// "this mock wants another admin token" from "no mock here".
+const adminRealm = `realm="contactsmock admin"`
+
+// Probe finds out whether the target has the mock's admin API and whether it takes the admin
+// token. An error means the target did not answer at all.
+func (a *Admin) Probe(ctx context.Context) (AdminAPI, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(a.BaseURL, "/")+"/__admin/health", nil)
+	if err != nil {
+		return NoAdminAPI, fmt.Errorf("contract: admin probe: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if a.Token != "" {
+		req.Header.Set("X-Admin-Token", a.Token)
+	}
+	hc := a.HTTP
+	if hc == nil {
+		hc = defaultHTTP
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return NoAdminAPI, fmt.Errorf("contract: %s does not answer: %w", a.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Status string `json:"status"`
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK && json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out) == nil && out.Status == "ok":
+		return AdminAPIOpen, nil
+	case resp.StatusCode == http.StatusUnauthorized && strings.Contains(resp.Header.Get("WWW-Authenticate"), adminRealm):
+		return AdminAPIRefused, nil
+	}
+	return NoAdminAPI, nil
 }
 
 // Reset puts the mock back to its initial state (every process's data: use with care).

@@ -2,9 +2,12 @@ package contract
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/contactsmock/contactsmock/spec"
 )
 
 // DefaultAPIVersion is the Version header the suites send unless told otherwise.
@@ -25,7 +28,11 @@ const (
 	EnvClientID       = "CONTACTS_CLIENT_ID"
 	EnvClientSecret   = "CONTACTS_CLIENT_SECRET"
 	EnvCoverageReport = "CONTACTS_COVERAGE_REPORT"
+	EnvSpec           = "CONTACTS_SPEC"
 )
+
+// DefaultSearchWait bounds how long a spec waits for its own write to show in search results.
+const DefaultSearchWait = 30 * time.Second
 
 // Config says which deployment the suites talk to and how. The zero value (after Defaults) is the
 // in-process mock.
@@ -52,6 +59,15 @@ type Config struct {
 	// ClientID and ClientSecret are OAuth client credentials for the oauth specs.
 	ClientID     string
 	ClientSecret string
+	// SpecFile is the OpenAPI document (YAML or JSON) the target serves, when it is not our embedded
+	// one (a mock started with --spec): responses are validated against it, operations it lacks
+	// get no spec, and the coverage report lists them as not in the document. Empty means the
+	// embedded document.
+	SpecFile string
+	// SearchWait bounds how long a spec waits for its own write to show in POST /contacts/search
+	// and the duplicate lookup: the live search index lags writes by seconds (a mock started with
+	// --search-lag does the same). Default 30 s.
+	SearchWait time.Duration
 	// CoverageReport is the path of the JSON coverage report (default reports/contract-coverage.json);
 	// "-" disables it.
 	CoverageReport string
@@ -81,6 +97,10 @@ func configFrom(getenv func(string) string) Config {
 		ClientID:       getenv(EnvClientID),
 		ClientSecret:   getenv(EnvClientSecret),
 		CoverageReport: getenv(EnvCoverageReport),
+		SpecFile:       getenv(EnvSpec),
+	}
+	if d, err := time.ParseDuration(getenv("CONTACTS_SEARCH_WAIT")); err == nil {
+		c.SearchWait = d
 	}
 	if n, err := strconv.Atoi(getenv("CONTACTS_MAX_RETRIES")); err == nil {
 		c.MaxRetries = n
@@ -111,6 +131,21 @@ func (c *Config) Defaults() {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 30 * time.Second
 	}
+	if c.SearchWait <= 0 {
+		c.SearchWait = DefaultSearchWait
+	}
+}
+
+// Document loads the document the target serves: SpecFile, or the embedded one.
+func (c *Config) Document() (*spec.Spec, error) {
+	if c.SpecFile == "" {
+		return spec.Default()
+	}
+	sp, err := spec.LoadFile(c.SpecFile)
+	if err != nil {
+		return nil, fmt.Errorf("contract: --contract.spec %s: %w", c.SpecFile, err)
+	}
+	return sp, nil
 }
 
 // InProcess reports whether the configuration asks for an in-process mock (no base URL).
@@ -152,6 +187,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.APIVersion, "api-version", c.APIVersion, "Version header to send (env "+EnvAPIVersion+")")
 	fs.StringVar(&c.ClientID, "client-id", c.ClientID, "OAuth client id for the oauth specs (env "+EnvClientID+")")
 	fs.StringVar(&c.ClientSecret, "client-secret", c.ClientSecret, "OAuth client secret for the oauth specs (env "+EnvClientSecret+")")
+	fs.StringVar(&c.SpecFile, "contract.spec", c.SpecFile, "OpenAPI document the target serves, when it is not the embedded one (a mock's --spec FILE; env "+EnvSpec+")")
+	fs.DurationVar(&c.SearchWait, "contract.search-wait", c.SearchWait, "longest wait for a write to show in search results (env CONTACTS_SEARCH_WAIT)")
 	fs.StringVar(&c.CoverageReport, "contract.coverage-report", c.CoverageReport, "path of the JSON coverage report; - disables it (env "+EnvCoverageReport+")")
 	fs.IntVar(&c.MaxRetries, "contract.max-retries", c.MaxRetries, "retries of a request answered 429 (env CONTACTS_MAX_RETRIES)")
 	fs.DurationVar(&c.MaxDelay, "contract.max-delay", c.MaxDelay, "longest wait between two retries (env CONTACTS_MAX_DELAY)")

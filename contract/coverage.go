@@ -63,6 +63,9 @@ type CoverageReport struct {
 	NeverCalled []string `json:"neverCalled"`
 	// Gaps lists every declared (operation, status) pair never exercised, as "operationId status".
 	Gaps []string `json:"gaps"`
+	// NotInDocument lists the operations the suite knows (our document's) that the document
+	// under test lacks: they got no spec.
+	NotInDocument []string `json:"notInDocument,omitempty"`
 }
 
 // OperationCoverage is one operation's line of the report.
@@ -78,6 +81,26 @@ type OperationCoverage struct {
 	Undeclared []int `json:"undeclared,omitempty"`
 	// Responses counts every response received, by status.
 	Responses map[int]int `json:"responses,omitempty"`
+	// NotInDocument is set on the line of an operation the suite knows that the document under
+	// test lacks (see CoverageReport.NotInDocument).
+	NotInDocument bool `json:"notInDocument,omitempty"`
+}
+
+// NoteKnown adds a line for every operation of known (the document the suite is written for) that
+// the report's document lacks, marked as not in the document, and lists them in NotInDocument.
+func (r *CoverageReport) NoteKnown(known *spec.Spec) {
+	have := map[string]bool{}
+	for _, oc := range r.Operations {
+		have[oc.OperationID] = true
+	}
+	for _, op := range known.Operations {
+		if have[op.ID] {
+			continue
+		}
+		r.Operations = append(r.Operations, OperationCoverage{OperationID: op.ID, Method: op.Method, Path: op.Path,
+			Declared: []int{}, Exercised: []int{}, Missing: []int{}, NotInDocument: true})
+		r.NotInDocument = append(r.NotInDocument, op.ID)
+	}
 }
 
 // Report builds the report of the recorded counts against the document's operations.
@@ -149,6 +172,10 @@ func (r CoverageReport) Table() string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "OPERATION\tDECLARED\tEXERCISED\tMISSING\tUNDECLARED")
 	for _, oc := range r.Operations {
+		if oc.NotInDocument {
+			fmt.Fprintf(tw, "%s\tnot in the document\t-\t-\t-\n", oc.OperationID)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", oc.OperationID, codes(oc.Declared), codes(oc.Exercised), codes(oc.Missing), codes(oc.Undeclared))
 	}
 	_ = tw.Flush()
@@ -159,6 +186,9 @@ func (r CoverageReport) Table() string {
 	fmt.Fprintf(&b, "statuses exercised: %d of %d declared (%.1f%%), %d missing\n", r.Exercised, r.Declared, pct, r.Missing)
 	if len(r.NeverCalled) > 0 {
 		fmt.Fprintf(&b, "operations never called: %s\n", strings.Join(r.NeverCalled, ", "))
+	}
+	if len(r.NotInDocument) > 0 {
+		fmt.Fprintf(&b, "operations not in the document (no spec ran): %s\n", strings.Join(r.NotInDocument, ", "))
 	}
 	return b.String()
 }

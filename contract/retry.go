@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-// RetryPolicy says how the client answers a 429: wait what Retry-After says, else back off
-// exponentially with jitter, never longer than MaxDelay per wait, at most MaxRetries times, and
+// RetryPolicy says how the client answers a 429: wait what Retry-After says, else what
+// X-RateLimit-Interval-Milliseconds says (the live API documents no Retry-After; the official SDK
+// waits the interval), else back off exponentially with jitter, never longer than MaxDelay per
+// wait, at most MaxRetries times, and
 // never when the daily quota is spent (X-RateLimit-Daily-Remaining: 0), since waiting seconds does
 // not help then and retrying would only burn what is left of the next day's quota.
 type RetryPolicy struct {
@@ -44,6 +46,9 @@ func (p RetryPolicy) Delay(attempt int, status int, h http.Header) (time.Duratio
 	}
 	if d, ok := p.retryAfter(h.Get("Retry-After")); ok {
 		return p.capped(d), true
+	}
+	if ms, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Interval-Milliseconds"))); err == nil && ms > 0 {
+		return p.capped(time.Duration(ms) * time.Millisecond), true
 	}
 	base := p.BaseDelay
 	if base <= 0 {

@@ -25,9 +25,9 @@ const formType = "application/x-www-form-urlencoded"
 // app is an OAuth client of the target and the redirect URI its consent requests use.
 type app struct{ id, secret, redirect string }
 
-// registerApp registers an OAuth client of the suite's own on a mock: any loopback redirect URI is
-// accepted, and the suite reads the consent's redirect without following it, so nothing needs to
-// listen there.
+// registerApp registers an OAuth client of the suite's own on a mock, deleted (with its grants and
+// tokens) when the spec or container ends: any loopback redirect URI is accepted, and the suite
+// reads the consent's redirect without following it, so nothing needs to listen there.
 func registerApp(ctx context.Context, admin *contract.Admin, c contract.AdminClient) *app {
 	GinkgoHelper()
 	if c.RedirectURIs == nil {
@@ -37,6 +37,9 @@ func registerApp(ctx context.Context, admin *contract.Admin, c contract.AdminCli
 	Expect(err).NotTo(HaveOccurred())
 	Expect(out.ClientID).NotTo(BeEmpty())
 	Expect(out.ClientSecret).NotTo(BeEmpty())
+	DeferCleanup(func(ctx SpecContext) {
+		Expect(admin.DeleteClient(ctx, out.ClientID)).To(Succeed(), "delete the OAuth client the spec registered")
+	}, NodeTimeout(10*time.Second))
 	return &app{id: out.ClientID, secret: out.ClientSecret, redirect: "http://127.0.0.1:9/contract/" + tgt.names.Name("callback")}
 }
 
@@ -265,8 +268,7 @@ var _ = Describe("OAuth", contract.Area(contract.LabelOAuth), func() {
 		It("gives a client registered for client_credentials a Company token of its company, without a refresh token", func(ctx SpecContext) {
 			admin := needsAdmin()
 			company := newID()
-			loc, err := admin.CreateLocation(ctx, contract.AdminLocation{Name: tgt.names.Name("contract-agency"), CompanyID: company})
-			Expect(err).NotTo(HaveOccurred())
+			loc := tempLocation(ctx, admin, contract.AdminLocation{Name: tgt.names.Name("contract-agency"), CompanyID: company})
 			agency := registerApp(ctx, admin, contract.AdminClient{Grants: []string{"client_credentials"}, CompanyID: company})
 			ex := tokenRequest(ctx, tgt.anon, agency.form("grant_type", "client_credentials", "user_type", "Company"))
 			Expect(ex).To(contract.HaveStatus(http.StatusOK))
@@ -315,8 +317,7 @@ var _ = Describe("OAuth", contract.Area(contract.LabelOAuth), func() {
 
 			By("the access token expires on the mock's clock")
 			expiresIn, _ := tokens.Get("expires_in").(float64)
-			_, err := m.admin.AdvanceClock(ctx, time.Duration(expiresIn)*time.Second+time.Second)
-			Expect(err).NotTo(HaveOccurred())
+			m.advanceClock(ctx, time.Duration(expiresIn)*time.Second+time.Second)
 			Expect(call(ctx, api, http.MethodGet, m.list(), nil)).To(contract.HaveAPIError(http.StatusUnauthorized, msgInvalidJWT))
 
 			By("a refresh answers a new access token and a new refresh token of the same grant")
@@ -338,12 +339,20 @@ var _ = Describe("OAuth", contract.Area(contract.LabelOAuth), func() {
 				contract.HaveOAuthError(http.StatusBadRequest, "invalid_grant", "The refresh token has been revoked"))
 		}, SpecTimeout(specTimeout))
 
+		It("lets a refresh token unused for a year expire", func(ctx SpecContext) {
+			m := newOwnMock(ctx)
+			a := registerApp(ctx, m.admin, contract.AdminClient{})
+			_, refresh, _ := exchangeCode(ctx, m.anon, a, code(ctx, m.anon, a, a.consentQuery(m.location)), m.location)
+			m.advanceClock(ctx, 365*24*time.Hour+time.Minute)
+			Expect(tokenRequest(ctx, m.anon, a.form("grant_type", "refresh_token", "refresh_token", refresh))).To(
+				contract.HaveOAuthError(http.StatusBadRequest, "invalid_grant", "The refresh token has expired"))
+		}, SpecTimeout(specTimeout))
+
 		It("lets a code expire after 10 minutes", func(ctx SpecContext) {
 			m := newOwnMock(ctx)
 			a := registerApp(ctx, m.admin, contract.AdminClient{})
 			late := code(ctx, m.anon, a, a.consentQuery(m.location))
-			_, err := m.admin.AdvanceClock(ctx, 10*time.Minute)
-			Expect(err).NotTo(HaveOccurred())
+			m.advanceClock(ctx, 10*time.Minute)
 			Expect(tokenRequest(ctx, m.anon, a.form("grant_type", "authorization_code", "code", late))).To(
 				contract.HaveOAuthError(http.StatusBadRequest, "invalid_grant", "The authorization code has expired"))
 		}, SpecTimeout(specTimeout))
@@ -404,11 +413,10 @@ var _ = Describe("OAuth", contract.Area(contract.LabelOAuth), func() {
 			BeforeEach(func(ctx SpecContext) {
 				admin := needsAdmin()
 				companyA, companyB = newID(), newID()
-				a, err := admin.CreateLocation(ctx, contract.AdminLocation{Name: tgt.names.Name("contract-agency-a"), CompanyID: companyA})
-				Expect(err).NotTo(HaveOccurred())
-				b, err := admin.CreateLocation(ctx, contract.AdminLocation{Name: tgt.names.Name("contract-agency-b"), CompanyID: companyB})
-				Expect(err).NotTo(HaveOccurred())
+				a := tempLocation(ctx, admin, contract.AdminLocation{Name: tgt.names.Name("contract-agency-a"), CompanyID: companyA})
+				b := tempLocation(ctx, admin, contract.AdminLocation{Name: tgt.names.Name("contract-agency-b"), CompanyID: companyB})
 				locA, locB = a.ID, b.ID
+				var err error
 				agency, err = admin.MintCompanyToken(ctx, companyA, nil, suiteTokenLife)
 				Expect(err).NotTo(HaveOccurred())
 			}, NodeTimeout(specTimeout))

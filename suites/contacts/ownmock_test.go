@@ -20,10 +20,11 @@ import (
 //   - on the in-process target, a second mock that belongs to the spec alone (strict, and broken the
 //     same way as the target's in the self-check), closed when the spec ends;
 //   - on a mock in another process, the target itself with a new location (a fresh rate-limit
-//     bucket). Its settings are shared by every parallel process, so the specs that use it are
-//     decorated Serial (Ginkgo runs them alone, after the parallel ones) and restore what they change
-//     with DeferCleanup. The clock cannot go back: the suite's tokens live 30 days (suiteTokenLife)
-//     so that moving it a day or two expires nothing the run still needs.
+//     bucket), deleted when the spec ends. Its settings are shared by every parallel process, so
+//     the specs that use it are decorated Serial (Ginkgo runs them alone, after the parallel ones)
+//     and put back what they change with DeferCleanup: limits, consent settings, and the clock
+//     (advanceClock), which goes back to where it was, so that the tokens it expired for a moment
+//     (the user's among them) work again.
 type ownMock struct {
 	admin *contract.Admin
 	// location belongs to company, and is the only location of that company.
@@ -31,6 +32,8 @@ type ownMock struct {
 	// client sends a full token of location; anon sends no token. Both record into the suite's
 	// history and coverage and fail the spec on a non-conforming response.
 	client, anon *contract.Client
+	// clockKept: the clock's offset at the first advanceClock is noted and put back at the end.
+	clockKept bool
 }
 
 // newOwnMock sets up an ownMock for the running spec (or container, from BeforeAll).
@@ -56,9 +59,7 @@ func newOwnMock(ctx SpecContext) *ownMock {
 	} else {
 		m.admin = needsAdmin()
 		m.company = newID()
-		loc, err := m.admin.CreateLocation(ctx, contract.AdminLocation{Name: tgt.names.Name("contract-own"), CompanyID: m.company})
-		Expect(err).NotTo(HaveOccurred())
-		m.location = loc.ID
+		m.location = tempLocation(ctx, m.admin, contract.AdminLocation{Name: tgt.names.Name("contract-own"), CompanyID: m.company}).ID
 	}
 	token, err := m.admin.MintToken(ctx, m.location, nil, suiteTokenLife)
 	Expect(err).NotTo(HaveOccurred())
@@ -67,9 +68,38 @@ func newOwnMock(ctx SpecContext) *ownMock {
 	return m
 }
 
+// tempLocation creates a location on a mock for the running spec (or container) and deletes it,
+// with everything in it and every token minted for it, when the spec ends.
+func tempLocation(ctx SpecContext, admin *contract.Admin, loc contract.AdminLocation) contract.AdminLocation {
+	GinkgoHelper()
+	out, err := admin.CreateLocation(ctx, loc)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func(ctx SpecContext) {
+		Expect(admin.DeleteLocation(ctx, out.ID)).To(Succeed(), "delete the location %s the spec created", out.ID)
+	}, NodeTimeout(10*time.Second))
+	return out
+}
+
 // list is a cheap read of the mock's location: the API call the OAuth and rate-limit specs make.
 func (m *ownMock) list() string {
 	return "/contacts/" + q("locationId", m.location, "limit", "1")
+}
+
+// advanceClock moves the mock's clock forward by d for the rest of the spec; when the spec ends the
+// clock goes back to where it was before the spec's first advance.
+func (m *ownMock) advanceClock(ctx SpecContext, d time.Duration) {
+	GinkgoHelper()
+	if !m.clockKept {
+		was, err := m.admin.ClockOffset(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func(ctx SpecContext) {
+			_, err := m.admin.SetClockOffset(ctx, was)
+			Expect(err).NotTo(HaveOccurred(), "put the clock back")
+		}, NodeTimeout(10*time.Second))
+		m.clockKept = true
+	}
+	_, err := m.admin.AdvanceClock(ctx, d)
+	Expect(err).NotTo(HaveOccurred())
 }
 
 // setRateLimits changes the mock's limits for the rest of the spec and restores the previous ones

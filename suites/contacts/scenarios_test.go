@@ -105,7 +105,7 @@ var _ = Describe("Scenarios", contract.Mutating(contract.LabelScenario), func() 
 		// Search may lag writes on a live deployment: poll as an integration would.
 		Eventually(func(g Gomega) {
 			g.Expect(newestFirst(newestUpdated(ctx, tag), id, other)).To(Succeed())
-		}).WithContext(ctx).WithTimeout(15 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+		}).WithContext(ctx).WithTimeout(cfg.SearchWait).WithPolling(250 * time.Millisecond).Should(Succeed())
 		firstSeen := get(ctx, "/contacts/"+id).Str("contact.dateUpdated")
 
 		// The older contact changes, then the viewer views again: the poll ranks the viewer first
@@ -118,7 +118,7 @@ var _ = Describe("Scenarios", contract.Mutating(contract.LabelScenario), func() 
 			poll := newestUpdated(ctx, tag)
 			g.Expect(newestFirst(poll, id, other)).To(Succeed())
 			g.Expect(dateUpdated(poll, id) > firstSeen).To(BeTrue(), "dateUpdated moved on")
-		}).WithContext(ctx).WithTimeout(15 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+		}).WithContext(ctx).WithTimeout(cfg.SearchWait).WithPolling(250 * time.Millisecond).Should(Succeed())
 
 		// The "newest first" list sees the contact too, and its notes and tasks hold both events.
 		Expect(ids(get(ctx, "/contacts/"+q("locationId", tgt.location, "query", email, "limit", "5")), "contacts")).To(ConsistOf(id))
@@ -135,8 +135,11 @@ var _ = Describe("Scenarios", contract.Mutating(contract.LabelScenario), func() 
 		}
 		// The job reads its input with search, then tags in chunks, as a batch job over a large
 		// list would.
-		input := ids(searchTagged(ctx, source, nil), "contacts")
-		Expect(input).To(ConsistOf(created))
+		var input []string
+		eventually(ctx, func(g Gomega) {
+			input = ids(searchTagged(ctx, source, nil), "contacts")
+			g.Expect(input).To(ConsistOf(created))
+		})
 		for start := 0; start < len(input); start += chunk {
 			part := input[start:min(start+chunk, len(input))]
 			ex := post(ctx, "/contacts/bulk/tags/update/add", obj{"locationId": tgt.location, "contacts": part, "tags": []string{campaign}})
@@ -160,6 +163,6 @@ var _ = Describe("Scenarios", contract.Mutating(contract.LabelScenario), func() 
 			}
 			g.Expect(seen).To(HaveLen(n), "no duplicates, no gaps")
 			g.Expect(seen).To(ConsistOf(created))
-		}).WithContext(ctx).WithTimeout(15 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+		}).WithContext(ctx).WithTimeout(cfg.SearchWait).WithPolling(250 * time.Millisecond).Should(Succeed())
 	}, SpecTimeout(60*time.Second))
 })

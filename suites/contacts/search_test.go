@@ -45,7 +45,12 @@ var _ = Describe("Advanced search", Ordered, contract.Mutating(contract.LabelSea
 				firstAt = ex.Str("contact.dateAdded")
 			}
 		}
-	}, NodeTimeout(specTimeout))
+		// The specs below read the four through search, which may lag writes: wait until it
+		// has them all.
+		eventually(ctx, func(g Gomega) {
+			g.Expect(searchTagged(ctx, set, nil).Get("total")).To(BeEquivalentTo(4))
+		})
+	}, NodeTimeout(specTimeout+cfg.SearchWait))
 
 	// named maps names to ids.
 	named := func(names ...string) []string {

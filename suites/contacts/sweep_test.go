@@ -63,11 +63,13 @@ func sweepRequests() map[string]sweepRequest {
 	}
 }
 
-// sweepOps are the operations the sweeps cover: every operation for Location tokens.
+// sweepOps are the operations the sweeps cover: every operation for Location tokens of the document
+// under test that the suite knows (an operation the document adds has no sweep request, so the
+// coverage report shows it as never called).
 func sweepOps() []*spec.Operation {
 	var out []*spec.Operation
-	for _, op := range spec.MustDefault().Operations {
-		if op.UserType == "Location" {
+	for _, op := range document.Operations {
+		if op.UserType == "Location" && known.Operation(op.ID) != nil {
 			out = append(out, op)
 		}
 	}
@@ -111,12 +113,16 @@ func withLocation(op *spec.Operation, loc string) (path string, body obj) {
 }
 
 var _ = Describe("Every operation", func() {
-	It("has a sweep request", func() {
+	It("has a sweep request for every operation of our document that Location tokens call", func() {
 		reqs := sweepRequests()
-		for _, op := range sweepOps() {
-			Expect(reqs).To(HaveKey(op.ID), "no sweep request for %s", op.ID)
+		n := 0
+		for _, op := range known.Operations {
+			if op.UserType == "Location" {
+				Expect(reqs).To(HaveKey(op.ID), "no sweep request for %s", op.ID)
+				n++
+			}
 		}
-		Expect(sweepOps()).To(HaveLen(32), "the document's contacts operations")
+		Expect(reqs).To(HaveLen(n), "a sweep request for an operation our document does not have")
 	})
 
 	var (

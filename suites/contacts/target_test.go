@@ -36,6 +36,9 @@ type target struct {
 	full, ro, anon *contract.Client
 	// users are user ids of the location (followers); empty on a live deployment.
 	users []string
+	// created are the locations this process created on a mock in another process: tearDown
+	// deletes them, with everything in them and every token minted for them.
+	created []string
 
 	names    *contract.Namer
 	history  *contract.History
@@ -78,7 +81,7 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		names:    contract.NewNamer(runID, GinkgoParallelProcess()),
 		history:  contract.NewHistory(512),
 		coverage: contract.NewCoverage(),
-		spec:     spec.MustDefault(),
+		spec:     document,
 	}
 	httpClient := &http.Client{Timeout: cfg.RequestTimeout}
 	switch {
@@ -87,7 +90,7 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		t.location, t.foreign = newID(), newID()
 		user := newID()
 		t.users = []string{user}
-		srv, err := mockserver.New(mockserver.Config{Initial: mockDocument(t.location, t.foreign, user), StrictResponses: true, RateLimits: suiteLimits})
+		srv, err := mockserver.New(mockserver.Config{Spec: document, Initial: mockDocument(t.location, t.foreign, user), StrictResponses: true, RateLimits: suiteLimits})
 		Expect(err).NotTo(HaveOccurred())
 		t.mock = srv
 		// The self-check (suites/selfcheck) sets CONTRACT_BREAK_MOCK to make the mock drift in
@@ -97,22 +100,19 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		httpClient = t.server.Client()
 		httpClient.Timeout = cfg.RequestTimeout
 		t.admin = &contract.Admin{BaseURL: t.base, HTTP: httpClient}
-	case adminReachable(cfg.AdminBase(), cfg.AdminToken):
+	case hasAdmin:
 		t.kind = "mock"
 		t.base = cfg.BaseURL
 		t.admin = &contract.Admin{BaseURL: cfg.AdminBase(), HTTP: httpClient, Token: cfg.AdminToken}
-		t.location = cfg.LocationID
-		if t.location == "" {
-			// Each parallel process gets a location of its own: nothing it does can disturb another.
-			loc, err := t.admin.CreateLocation(ctx, contract.AdminLocation{Name: t.names.Name("contract-location")})
-			Expect(err).NotTo(HaveOccurred())
-			t.location = loc.ID
+		// Each parallel process works in locations of its own, deleted when it ends: nothing it does
+		// can disturb another process, or the data the mock's user works with.
+		if cfg.LocationID != "" && GinkgoParallelProcess() == 1 {
+			fmt.Printf("contract: on a mock the suite works in locations of its own; %s=%s is left alone\n", contract.EnvLocationID, cfg.LocationID)
 		}
-		foreign, err := t.admin.CreateLocation(ctx, contract.AdminLocation{Name: t.names.Name("contract-foreign")})
-		Expect(err).NotTo(HaveOccurred())
-		t.foreign = foreign.ID
+		t.location = t.createLocation(ctx, contract.AdminLocation{Name: t.names.Name("contract-location")})
+		t.foreign = t.createLocation(ctx, contract.AdminLocation{Name: t.names.Name("contract-foreign")})
 		loc, err := t.admin.Location(ctx, t.location)
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "%s names no location of the mock", contract.EnvLocationID)
 		for _, u := range loc.Users {
 			t.users = append(t.users, u.ID)
 		}
@@ -125,17 +125,16 @@ func setUpTarget(ctx context.Context, runID string) *target {
 		Expect(t.location).NotTo(BeEmpty(), "a live run needs %s (the token's location)", contract.EnvLocationID)
 	}
 
+	// On a mock the suite mints its own tokens, whatever was given: the tokens a user passes (the
+	// ones make run printed) are theirs, and the specs that move the mock's clock would expire
+	// them for a moment. Live, the given tokens are all there is.
 	token, roToken := cfg.Token, cfg.ReadonlyToken
 	if t.admin != nil {
 		var err error
-		if token == "" {
-			token, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly", "contacts.write"}, suiteTokenLife)
-			Expect(err).NotTo(HaveOccurred())
-		}
-		if roToken == "" {
-			roToken, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly"}, suiteTokenLife)
-			Expect(err).NotTo(HaveOccurred())
-		}
+		token, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly", "contacts.write"}, suiteTokenLife)
+		Expect(err).NotTo(HaveOccurred())
+		roToken, err = t.admin.MintToken(ctx, t.location, []string{"contacts.readonly"}, suiteTokenLife)
+		Expect(err).NotTo(HaveOccurred())
 	}
 	t.full = t.newClient(token, httpClient)
 	t.anon = t.full.WithToken("")
@@ -144,6 +143,16 @@ func setUpTarget(ctx context.Context, runID string) *target {
 	}
 	By(fmt.Sprintf("target: %s at %s, location %s, process %d, run tag %s", t.kind, t.base, t.location, t.names.Proc, t.names.RunTag()))
 	return t
+}
+
+// createLocation creates a location on the mock for this process and returns its id; tearDown
+// deletes it.
+func (t *target) createLocation(ctx context.Context, loc contract.AdminLocation) string {
+	GinkgoHelper()
+	out, err := t.admin.CreateLocation(ctx, loc)
+	Expect(err).NotTo(HaveOccurred())
+	t.created = append(t.created, out.ID)
+	return out.ID
 }
 
 // newClient returns a recording client of the target with a token.
@@ -181,6 +190,11 @@ func (t *target) tearDown(ctx context.Context) {
 	if t.server != nil {
 		t.server.Close()
 	}
+	if t.kind == "mock" {
+		for _, id := range t.created {
+			Expect(t.admin.DeleteLocation(ctx, id)).To(Succeed(), "delete the location %s the run created", id)
+		}
+	}
 }
 
 // reportPath resolves a relative report path against the module root (where go.mod is), so that
@@ -214,6 +228,7 @@ func writeCoverage() {
 	procs := suiteConfig.ParallelTotal
 	report, err := contract.MergePartials(tgt.spec, path, procs)
 	Expect(err).NotTo(HaveOccurred(), "a parallel process wrote no coverage")
+	report.NoteKnown(known)
 	Expect(report.WriteFile(path)).To(Succeed())
 	table := report.Table()
 	AddReportEntry("contract coverage ("+path+")", table, ReportEntryVisibilityAlways)
@@ -231,5 +246,72 @@ func writePartialCoverage() {
 	Expect(tgt.coverage.Report(tgt.spec).WriteFile(contract.PartialPath(path, GinkgoParallelProcess()))).To(Succeed())
 }
 
-// specTimeout bounds one spec; network calls get their context from the spec.
-const specTimeout = 30 * time.Second
+// specTimeout bounds one spec; network calls get their context from the spec. It leaves room for
+// a few waits on 429s (a mock or a live deployment with the live limits) and for search to catch up.
+const specTimeout = 60 * time.Second
+
+// targetState is what a run must leave on a mock in another process as it found it: its clock, and
+// the tokens the user gave (those make run printed), which must work after the run if they worked
+// before it (a spec may expire them for a moment by moving the clock).
+type targetState struct {
+	admin      *contract.Admin
+	offset     time.Duration
+	userTokens map[string]bool // token → it worked at the start
+}
+
+// before is process 1's note of the target at the start.
+var before *targetState
+
+// noteTarget notes the target's state at the start of the run (nil unless it is a mock in another
+// process).
+func noteTarget(ctx context.Context) *targetState {
+	GinkgoHelper()
+	if !hasAdmin {
+		return nil
+	}
+	st := &targetState{admin: &contract.Admin{BaseURL: cfg.AdminBase(), Token: cfg.AdminToken}, userTokens: map[string]bool{}}
+	var err error
+	st.offset, err = st.admin.ClockOffset(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	for _, tok := range []string{cfg.Token, cfg.ReadonlyToken} {
+		if tok != "" {
+			st.userTokens[tok] = tokenWorks(ctx, tok)
+		}
+	}
+	return st
+}
+
+// checkLeftAsFound fails the run when it left the mock's clock moved or broke a token the user
+// gave; a moved clock is put back first, so the target is usable again either way.
+func checkLeftAsFound(ctx context.Context, st *targetState) {
+	GinkgoHelper()
+	if st == nil {
+		return
+	}
+	offset, err := st.admin.ClockOffset(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	if offset != st.offset {
+		_, err := st.admin.SetClockOffset(ctx, st.offset)
+		Expect(err).NotTo(HaveOccurred())
+	}
+	Expect(offset).To(Equal(st.offset), "the run left the mock's clock moved: a spec did not put it back (it is back now)")
+	for tok, worked := range st.userTokens {
+		if worked {
+			Expect(tokenWorks(ctx, tok)).To(BeTrue(), "a token given to the run worked before it and answers 401 after it")
+		}
+	}
+}
+
+// tokenWorks reports whether the target takes a token: a read of a contact that does not exist
+// answers 400 to a valid token of any location, 401 to an expired or unknown one.
+func tokenWorks(ctx context.Context, token string) bool {
+	GinkgoHelper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(cfg.BaseURL, "/")+"/contacts/"+newID(), nil)
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set(spec.VersionHeader, cfg.APIVersion)
+	resp, err := (&http.Client{Timeout: cfg.RequestTimeout}).Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	_ = resp.Body.Close()
+	return resp.StatusCode != http.StatusUnauthorized
+}

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,15 +108,7 @@ func TestSuiteFailsOnDrift(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the whole suite three more times")
 	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool in PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "contacts.test")
-	build := exec.Command(gobin, "test", "-c", "-o", bin, "../contacts")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the suite: %v\n%s", err, out)
-	}
+	bin, _ := binaries(t)
 	run := func(mode string) (string, error) {
 		args := []string{"-test.count=1", "-contract.coverage-report=-", "-ginkgo.no-color", "-ginkgo.succinct"}
 		if mode != "" {
