@@ -101,7 +101,12 @@ var _ = Describe("Faults and the request journal", contract.Mutating(contract.La
 		id := createContact(ctx, nil)
 		path := "/contacts/" + id
 		f := addFault(ctx, contract.AdminFault{OperationID: "get-contact", Status: http.StatusTooManyRequests, Count: 1})
-		patient, waits := recordingRetries(tgt.full, 3)
+		// The client records its waits instead of sleeping, so the one 429 it sees must be the
+		// fault's: it gets a rate-limit bucket of its own, a token of another OAuth client (buckets
+		// are per client and location), which a mock with the live limits cannot have spent.
+		a := registerApp(ctx, needsAdmin(), contract.AdminClient{})
+		access, _, _ := exchangeCode(ctx, tgt.anon, a, code(ctx, tgt.anon, a, a.consentQuery(tgt.location)), tgt.location)
+		patient, waits := recordingRetries(tgt.full.WithToken(access), 3)
 		mark := tgt.history.Mark()
 
 		ex := call(ctx, patient, http.MethodGet, path, nil)

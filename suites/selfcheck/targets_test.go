@@ -67,7 +67,25 @@ func TestMain(m *testing.M) {
 type mockProcess struct {
 	base, location, token, readonly string
 	cmd                             *exec.Cmd
-	out                             *bytes.Buffer
+	out                             *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer the process writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startMock starts the mock's binary with the extra flags and reads what its banner prints.
@@ -75,7 +93,7 @@ func startMock(t *testing.T, bin string, flags ...string) *mockProcess {
 	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready")
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--ready-file", ready}, flags...)
-	m := &mockProcess{cmd: exec.Command(bin, args...), out: &bytes.Buffer{}}
+	m := &mockProcess{cmd: exec.Command(bin, args...), out: &syncBuffer{}}
 	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -84,36 +102,31 @@ func startMock(t *testing.T, bin string, flags ...string) *mockProcess {
 		_ = m.cmd.Process.Signal(os.Interrupt)
 		_ = m.cmd.Wait()
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		data, err := os.ReadFile(ready)
-		if err == nil && len(bytes.TrimSpace(data)) > 0 {
-			m.base = strings.TrimSpace(string(data))
-			break
+	// Started once the ready file names the base URL and the banner has printed the location and
+	// the tokens: "location 1:     <id> (name)", then the full and the read-only token, each on
+	// the line after its heading.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		data, _ := os.ReadFile(ready)
+		m.base = strings.TrimSpace(string(data))
+		sc := bufio.NewScanner(strings.NewReader(m.out.String()))
+		for prev := ""; sc.Scan(); prev = sc.Text() {
+			line := strings.TrimSpace(sc.Text())
+			switch {
+			case strings.HasPrefix(line, "location 1:"):
+				m.location = strings.Fields(line)[2]
+			case strings.HasPrefix(strings.TrimSpace(prev), "full ("):
+				m.token = line
+			case strings.HasPrefix(strings.TrimSpace(prev), "read-only ("):
+				m.readonly = line
+			}
+		}
+		if m.base != "" && m.location != "" && m.token != "" && m.readonly != "" {
+			return m
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the mock did not start:\n%s", m.out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	// The banner: "location 1:     <id> (name)", then the full and the read-only token, each on
-	// the line after its heading.
-	sc := bufio.NewScanner(strings.NewReader(m.out.String()))
-	for prev := ""; sc.Scan(); prev = sc.Text() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case strings.HasPrefix(line, "location 1:") && m.location == "":
-			m.location = strings.Fields(line)[2]
-		case strings.HasPrefix(strings.TrimSpace(prev), "full ("):
-			m.token = line
-		case strings.HasPrefix(strings.TrimSpace(prev), "read-only ("):
-			m.readonly = line
+			t.Fatalf("the mock did not start, or its banner has no location or tokens:\n%s", m.out)
 		}
 	}
-	if m.location == "" || m.token == "" || m.readonly == "" {
-		t.Fatalf("the banner has no location or tokens:\n%s", m.out)
-	}
-	return m
 }
 
 // get reads a JSON answer of the mock (the admin API, or the API with a token).
@@ -162,14 +175,15 @@ func TestSuiteAgainstTheBinary(t *testing.T) {
 
 	seed := time.Now().UnixNano() % 100000
 	t.Logf("ginkgo seed %d (replay with --ginkgo.seed=%d)", seed, seed)
+	specs := filepath.Join(t.TempDir(), "specs.json")
 	out, err := runSuite(t, suite, []string{contract.EnvBaseURL + "=" + m.base, contract.EnvToken + "=" + m.token,
 		contract.EnvReadonlyToken + "=" + m.readonly, contract.EnvLocationID + "=" + m.location},
-		"-contract.coverage-report=-", "-ginkgo.randomize-all", fmt.Sprintf("-ginkgo.seed=%d", seed))
+		"-contract.coverage-report=-", "-ginkgo.randomize-all", fmt.Sprintf("-ginkgo.seed=%d", seed), "-ginkgo.json-report="+specs)
 	if err != nil {
 		t.Fatalf("the suite fails against the mock in another process: %v\n%s", err, tail(out))
 	}
-	if !strings.Contains(out, "0 Skipped") {
-		t.Errorf("specs were skipped against a mock in another process:\n%s", tail(out))
+	if skipped := skippedSpecs(t, specs); len(skipped) > 0 {
+		t.Errorf("specs were skipped against a mock in another process: %v", skipped)
 	}
 
 	for name, tok := range map[string]string{"full": m.token, "read-only": m.readonly} {
@@ -282,5 +296,32 @@ func TestSuiteFollowsTheDocument(t *testing.T) {
 		if oc.OperationID == "get-all-tasks" && (!oc.NotInDocument || len(oc.Responses) > 0) {
 			t.Errorf("get-all-tasks line %+v, want it marked not in the document, with no responses", oc)
 		}
+	}
+}
+
+// TestSuiteStopsAtARefusedAdminToken: against a mock whose admin API wants a token, a run with a
+// wrong admin token, or with none, stops at once and says what to do, instead of running as if the
+// target were live.
+func TestSuiteStopsAtARefusedAdminToken(t *testing.T) {
+	suite, mock := binaries(t)
+	m := startMock(t, mock, "--admin-token", "the-right-admin-token")
+	for _, tc := range []struct{ name, token, want string }{
+		{"a wrong token", "a-wrong-admin-token", "refused the admin token in " + contract.EnvAdminToken},
+		{"no token", "", "asks for its admin token: set " + contract.EnvAdminToken},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			out, err := runSuite(t, suite, []string{contract.EnvBaseURL + "=" + m.base, contract.EnvAdminToken + "=" + tc.token}, "-contract.coverage-report=-")
+			if err == nil {
+				t.Fatalf("the run passed:\n%s", tail(out))
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("the output lacks %q:\n%s", tc.want, tail(out))
+			}
+			if strings.Contains(out, "treating it as a live deployment") || strings.Contains(out, "Ran ") {
+				t.Errorf("the suite ran specs:\n%s", tail(out))
+			}
+			t.Logf("stopped after %s", time.Since(start).Round(time.Millisecond))
+		})
 	}
 }
