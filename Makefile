@@ -5,16 +5,35 @@ SEED    ?= 42
 PKGS    := ./...
 MODULE  := $(shell $(GO) list -m)
 
-.PHONY: run test check vet fmt-check imports tidy-check staticcheck build bench bench-stages fuzz contract clean
+.PHONY: run test check vet fmt-check imports tidy-check staticcheck build bench bench-stages fuzz contract clean \
+	zapier-test zapier-node
 REPORTS := $(CURDIR)/reports
 
 ## run: start the mock with seeded data on $(ADDR) and print how to call it
 run:
 	$(GO) run ./cmd/contactsmock serve --addr $(ADDR) --seed $(SEED)
 
-## test: vet, then every test (unit tests with -race, contract suites against the in-process mock)
-test: vet
+## test: vet, the Zapier example's tests, then every Go test (unit tests with -race, contract
+## suites against the in-process mock)
+test: vet zapier-test
 	$(GO) test -race -count=1 $(PKGS)
+
+## zapier-test: the Zapier example app's tests (examples/zapier, node:test and Zapier's
+## createAppTester) against the real mock binary on a free loopback port. Runs npm ci first when
+## node_modules is missing or older than package.json / package-lock.json. Needs Node.js 20+ and npm.
+ZAPIER := examples/zapier
+zapier-test: zapier-node $(ZAPIER)/node_modules/.package-lock.json
+	cd $(ZAPIER) && GO='$(GO)' npm test --silent
+
+$(ZAPIER)/node_modules/.package-lock.json: $(ZAPIER)/package.json $(ZAPIER)/package-lock.json | zapier-node
+	cd $(ZAPIER) && npm ci --no-audit --no-fund
+	@touch $@
+
+zapier-node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+	  { echo "make zapier-test needs Node.js 20+ and npm: install them (apt-get install nodejs npm, or see nodejs.org)"; exit 1; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || \
+	  { echo "make zapier-test needs Node.js 20+, found $$(node --version): install a newer one (see nodejs.org)"; exit 1; }
 
 ## check: test plus formatting, import direction, go mod tidy and staticcheck
 check: fmt-check imports tidy-check staticcheck test
