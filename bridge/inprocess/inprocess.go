@@ -23,6 +23,9 @@ type Options struct {
 	Write bool
 	// Wrap, when set, wraps the mock's handler (the tests put the live stand-in here).
 	Wrap func(http.Handler) http.Handler
+	// RateLimitsOff lifts the rate limits (the headers still show full quotas), for tests that
+	// read more than a burst.
+	RateLimitsOff bool
 }
 
 // Mock is a mock serving on a loopback port.
@@ -40,7 +43,9 @@ type Mock struct {
 
 // Start starts a mock holding doc. The caller must Close it.
 func Start(doc fixtures.Document, opts Options) (*Mock, error) {
-	ms, err := mockserver.New(mockserver.Config{Spec: opts.Spec, Initial: doc})
+	cfg := mockserver.Config{Spec: opts.Spec, Initial: doc}
+	cfg.RateLimits.Off = opts.RateLimitsOff
+	ms, err := mockserver.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("inprocess: %w", err)
 	}

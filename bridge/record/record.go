@@ -582,7 +582,7 @@ func (p *pseudonyms) contact(rec *fixtures.ContactRecord) {
 	for i, f := range c.CustomFields {
 		var s string
 		if json.Unmarshal(f.Value, &s) == nil && s != "" {
-			b, _ := json.Marshal(p.text(s))
+			b, _ := json.Marshal(p.fieldValue(s))
 			c.CustomFields[i].Value = b
 		}
 	}
@@ -594,6 +594,36 @@ func (p *pseudonyms) contact(rec *fixtures.ContactRecord) {
 		n := &rec.Notes[i]
 		n.Body, n.Title = p.text(n.Body), p.text(n.Title)
 	}
+}
+
+// fieldValue replaces a custom field's (or an appointment's) string by a fake of the same form: an e-mail by an e-mail,
+// a phone by a phone, digits by digits, free text by words. Dates are kept (like the record's own
+// timestamps), so date fields still sort and filter.
+func (p *pseudonyms) fieldValue(s string) string {
+	switch {
+	case fixtures.ValidEmail(s):
+		return p.email(s)
+	case strings.HasPrefix(s, "+"):
+		if n, err := fixtures.NormalizePhone(s); err == nil && n == s {
+			return p.phone(s)
+		}
+	case isDate(s):
+		return s
+	case strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://"):
+		return hostOnly(s) // a meeting link or a page: its path may name the person
+	case strings.Trim(s, "0123456789") == "":
+		return p.pattern("digits", s)
+	}
+	return p.text(s)
+}
+
+func isDate(s string) bool {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02", "01/02/2006", "2006/01/02"} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *pseudonyms) attribution(a *fixtures.Attribution) *fixtures.Attribution {
@@ -625,7 +655,7 @@ func hostOnly(s string) string {
 }
 
 func (p *pseudonyms) appointment(a *fixtures.Appointment) {
-	a.Title, a.Notes, a.Address = p.text(a.Title), p.text(a.Notes), p.text(a.Address)
+	a.Title, a.Notes, a.Address = p.fieldValue(a.Title), p.fieldValue(a.Notes), p.fieldValue(a.Address)
 }
 
 // leaks finds kept values that still hold a replaced original (case-insensitive).
