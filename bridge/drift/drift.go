@@ -31,6 +31,10 @@ const (
 	MockVsDocument = "mock differs from our document"
 )
 
+// KindProbe is the Kind of a finding where one side answered a probe and the other was not
+// asked it (its data gave the probe no input: no business, no task) or could not be reached.
+const KindProbe = "probe"
+
 // StartMock starts a mock holding doc and returns it as a target, with a function that stops it.
 // write asks for a token that may write.
 type StartMock func(doc fixtures.Document, location string, write bool) (Target, func(), error)
@@ -44,8 +48,12 @@ type Options struct {
 	Mock *Target
 	// StartMock starts the seeded mock when Mock is nil.
 	StartMock StartMock
-	// Location is the location probed (on both sides).
+	// Location is the location probed on the live side, and on the mock's unless MockLocation
+	// is set.
 	Location string
+	// MockLocation is the location probed on a given mock (empty: Location). A seeded mock
+	// always holds Location.
+	MockLocation string
 	// PageSize is the list and search page size (default 10).
 	PageSize int
 	// AllowWrites adds the create/update/delete probes (on uniquely named data they delete).
@@ -64,8 +72,9 @@ type Report struct {
 	Live     string `json:"live"`
 	Mock     string `json:"mock"`
 	MockKind string `json:"mockKind"`
-	// Location is the location probed.
-	Location string `json:"location"`
+	// Location is the location probed (live's; the mock's is MockLocation when it differs).
+	Location     string `json:"location"`
+	MockLocation string `json:"mockLocation,omitempty"`
 	// Seeded counts what the seeded mock was given (nil for a mock named by URL).
 	Seeded *record.Report `json:"seeded,omitempty"`
 	// Probes are the probes in the order sent, with both answers' statuses.
@@ -99,7 +108,8 @@ type OperationReport struct {
 type Finding struct {
 	// Class is Both, LiveVsDocument, MockVsLive or MockVsDocument.
 	Class string `json:"class"`
-	// Kind is a shape.Kind* constant, or "document" for a deviation only the document shows.
+	// Kind is a shape.Kind* constant, KindProbe, or "document" for a deviation only the document
+	// shows.
 	Kind string `json:"kind"`
 	// Where is "status", "header NAME", "body" or a JSON pointer ("*" for array items).
 	Where string `json:"where"`
@@ -191,9 +201,16 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		rep.MockKind = "in-process, seeded from what the probes read"
 	} else {
 		rep.MockKind = "given"
+		if opts.MockLocation != "" && opts.MockLocation != opts.Location {
+			rep.MockLocation = opts.MockLocation
+		}
 	}
 	rep.Mock = mockTarget.URL.Redacted()
-	mock := &session{t: *mockTarget, spec: opts.Spec, location: opts.Location, answers: map[string]*Answer{}, sleep: opts.Sleep}
+	mockLocation := opts.Location
+	if opts.Mock != nil && opts.MockLocation != "" {
+		mockLocation = opts.MockLocation
+	}
+	mock := &session{t: *mockTarget, spec: opts.Spec, location: mockLocation, answers: map[string]*Answer{}, sleep: opts.Sleep}
 	if err := mock.run(ctx, opts.PageSize, opts.AllowWrites, opts.Nonce); err != nil {
 		return nil, fmt.Errorf("%w (mock %s)", err, rep.Mock)
 	}
@@ -247,8 +264,8 @@ func compare(rep *Report, sp *spec.Spec, live, mock *session) {
 			if la.Sent() != ma.Sent() {
 				// One side answered and the other did not (or was not asked): a difference of
 				// behaviour, reported as the status.
-				add(p.Operation, key{p.Operation, "status", "probe"}, Finding{
-					Class: MockVsLive, Kind: shape.KindStatus, Where: "status",
+				add(p.Operation, key{p.Operation, "probe", "probe"}, Finding{
+					Class: MockVsLive, Kind: KindProbe, Where: "probe",
 					Live: answerWord(la), Mock: answerWord(ma), Probes: []string{p.Name},
 				})
 			}
@@ -262,6 +279,9 @@ func compare(rep *Report, sp *spec.Spec, live, mock *session) {
 			}
 		}
 		for _, d := range diffs {
+			if (d.Kind == shape.KindType || d.Kind == shape.KindFormat) && shape.Untyped(op, la.Status, d.Where) {
+				continue // the document says any JSON: a type here is a value
+			}
 			f := Finding{Class: MockVsLive, Kind: d.Kind, Where: d.Where, Live: d.A, Mock: d.B, Probes: []string{p.Name}}
 			if d.Kind == shape.KindRenamed {
 				// The mock follows the document, so its name is the one the document has.

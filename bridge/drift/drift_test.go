@@ -338,3 +338,28 @@ func TestTheJSONReportHoldsShapesNotValues(t *testing.T) {
 		t.Fatal("the report holds the token")
 	}
 }
+
+func TestAGivenMockWithOtherDataAndLocation(t *testing.T) {
+	live, loc := server(t, nil, false)
+	other, err := fixtures.Generate(fixtures.GenerateOptions{Seed: 43, Contacts: 25, Locations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := inprocess.Start(other, inprocess.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	u, _ := url.Parse(m.URL)
+	rep := run(t, drift.Options{Live: live, Location: loc, Mock: &drift.Target{URL: u, Token: m.Token}, MockLocation: m.Location})
+	if rep.MockLocation != m.Location || rep.Probes[0].Mock.Status != 200 {
+		t.Fatalf("the mock's own location was not probed: %q %+v", rep.MockLocation, rep.Probes[0].Mock)
+	}
+	// Other data, the same code: no status, header or type can differ (a custom field's value is
+	// any JSON, so its type is a value); a probe the other data gives no input may.
+	for _, f := range findings(rep) {
+		if f.kind == shape.KindStatus || f.kind == shape.KindHeader || f.kind == shape.KindType || f.class != drift.MockVsLive {
+			t.Errorf("a finding two mocks of the same code cannot have: %v", f)
+		}
+	}
+}

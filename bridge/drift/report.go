@@ -12,7 +12,11 @@ import (
 // each finding with what live, the mock and the document said.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "drift: live %s against the mock %s (%s), location %s\n", r.Live, r.Mock, r.MockKind, r.Location)
+	fmt.Fprintf(&b, "drift: live %s against the mock %s (%s), location %s", r.Live, r.Mock, r.MockKind, r.Location)
+	if r.MockLocation != "" {
+		fmt.Fprintf(&b, " (the mock's: %s)", r.MockLocation)
+	}
+	b.WriteString("\n")
 	if r.Seeded != nil {
 		fmt.Fprintf(&b, "seeded the mock with %d contacts, %d tasks, %d notes, %d appointments, %d businesses read from live\n",
 			r.Seeded.Contacts, r.Seeded.Tasks, r.Seeded.Notes, r.Seeded.Appointments, r.Seeded.Businesses)
@@ -39,7 +43,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			continue
 		}
 		for _, f := range op.Findings {
-			if f.Kind == "status" || f.Kind == "header" || f.Kind == "body" {
+			if f.Kind == "status" || f.Kind == "header" || f.Kind == "body" || f.Kind == KindProbe {
 				fmt.Fprintf(&b, "  [%s] %s", f.Class, f.Where)
 			} else {
 				fmt.Fprintf(&b, "  [%s] %s %s", f.Class, f.Kind, f.Where)

@@ -188,3 +188,29 @@ func TestValidateLooksPastMissingHeaders(t *testing.T) {
 		t.Errorf("a conforming answer: %v", got)
 	}
 }
+
+func TestUntyped(t *testing.T) {
+	sp := spec.MustDefault()
+	op := sp.Operation("get-contact")
+	cases := []struct {
+		ptr  string
+		want bool
+	}{
+		{"/contact/customFields/*/value", true},
+		{"/contact/customFields/*/id", false},
+		{"/contact/dateAdded", false},
+		{"/contact/notInTheDocument", false},
+	}
+	for _, c := range cases {
+		if got := Untyped(op, 200, c.ptr); got != c.want {
+			t.Errorf("Untyped(%s) = %v", c.ptr, got)
+		}
+	}
+	if Untyped(op, 599, "/contact") || Untyped(nil, 200, "/x") {
+		t.Error("an undeclared status or no operation is not untyped")
+	}
+	// Through allOf: the duplicate lookup's contact.
+	if !Untyped(sp.Operation("get-duplicate-contact"), 200, "/contact/customFields/*/value") {
+		t.Error("allOf not followed")
+	}
+}
