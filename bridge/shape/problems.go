@@ -46,6 +46,10 @@ func parseProblem(p string) Problem {
 	if rest, ok := strings.CutPrefix(p, "body "); ok {
 		ptr, reason, found := strings.Cut(rest, ": ")
 		if found && strings.HasPrefix(ptr, "/") {
+			// kin-openapi follows a format's name with the whole regular expression: the name says it.
+			if i := strings.Index(reason, " (string doesn't match pattern"); i > 0 {
+				reason = reason[:i]
+			}
 			return Problem{Where: Generalize(ptr), Reason: reason}
 		}
 	}

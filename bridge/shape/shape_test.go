@@ -132,7 +132,7 @@ func TestProblems(t *testing.T) {
 	err := &spec.ResponseError{OperationID: "x", Status: 200, Problems: []string{
 		`response header "X-RateLimit-Remaining" missing`,
 		"status is not supported",
-		"body /notes/0/dateAdded: string doesn't match the format",
+		`body /notes/0/dateAdded: string doesn't match the format "date-time" (string doesn't match pattern "^[0-9]{4}$")`,
 		"body /contact/locationId: is required but missing",
 		`response header Content-Type has unexpected value: "text/html"`,
 		"failed to decode response body: invalid character",
@@ -140,7 +140,7 @@ func TestProblems(t *testing.T) {
 	want := []Problem{
 		{"header X-Ratelimit-Remaining", `response header "X-RateLimit-Remaining" missing`},
 		{"status", "status is not supported"},
-		{"/notes/*/dateAdded", "string doesn't match the format"},
+		{"/notes/*/dateAdded", `string doesn't match the format "date-time"`},
 		{"/contact/locationId", "is required but missing"},
 		{"header Content-Type", `response header Content-Type has unexpected value: "text/html"`},
 		{"body", "failed to decode response body: invalid character"},
