@@ -235,16 +235,6 @@ var Probes = []Probe{
 	{"deleted", "get-contact", "read the deleted contact", true},
 }
 
-// probeOperation returns the operationId of a probe name.
-func probeOperation(name string) string {
-	for _, p := range Probes {
-		if p.Name == name {
-			return p.Operation
-		}
-	}
-	return ""
-}
-
 // run sends every probe. It returns an error only when the first probe (the list) does not come
 // back 200: nothing else can then be probed.
 func (s *session) run(ctx context.Context, pageSize int, writes bool, nonce string) error {
