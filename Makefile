@@ -45,7 +45,9 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 ## imports: DESIGN.md's import direction (spec imports nothing of ours; mockserver never imports
-## contract, suites, Ginkgo or Gomega; contract never imports mockserver; nothing imports cmd)
+## contract, suites, Ginkgo or Gomega; contract never imports mockserver; nothing imports cmd;
+## bridge never imports contract or suites, and only bridge/inprocess imports mockserver;
+## spec/specdiff and bridge/shape import nothing of ours but spec)
 imports:
 	@$(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' $(PKGS) | awk -v m="$(MODULE)" '\
 	  { pkg=$$1; for (i=2;i<=NF;i++) { imp=$$i; \
@@ -53,7 +55,10 @@ imports:
 	    if (pkg ~ m"/contract" && imp ~ m"/mockserver") bad=bad pkg" imports "imp"\n"; \
 	    if (pkg ~ m"/spec$$" && index(imp, m"/")==1) bad=bad pkg" imports "imp"\n"; \
 	    if (pkg ~ m"/fixtures$$" && index(imp, m"/")==1) bad=bad pkg" imports "imp"\n"; \
-	    if (imp ~ m"/cmd/") bad=bad pkg" imports "imp"\n"; } } \
+	    if (imp ~ m"/cmd/") bad=bad pkg" imports "imp"\n"; \
+	    if (pkg ~ m"/bridge" && (imp ~ m"/contract" || imp ~ m"/suites" || imp ~ /onsi\/(ginkgo|gomega)/)) bad=bad pkg" imports "imp"\n"; \
+	    if (pkg ~ m"/bridge" && pkg !~ m"/bridge/inprocess$$" && imp ~ m"/mockserver") bad=bad pkg" imports "imp"\n"; \
+	    if ((pkg ~ m"/spec/specdiff$$" || pkg ~ m"/bridge/shape$$") && index(imp, m"/")==1 && imp != m"/spec") bad=bad pkg" imports "imp"\n"; } } \
 	  END { if (bad != "") { printf "imports against DESIGN.md:\n%s", bad; exit 1 } }'
 	@echo "import direction: ok"
 
@@ -121,7 +126,8 @@ FUZZ_TARGETS := \
 	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify \
 	./fixtures:FuzzAppendJSONString ./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans \
 	./mockserver:FuzzFillFromDecoded ./mockserver/store:FuzzOptString \
-	./mockserver:FuzzUnmarshalAny ./mockserver/store:FuzzCompareLowered ./mockserver/store:FuzzTagKey
+	./mockserver:FuzzUnmarshalAny ./mockserver/store:FuzzCompareLowered ./mockserver/store:FuzzTagKey \
+	./bridge/shape:FuzzOfCompare
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "== $$fn ($$pkg, $(FUZZTIME))"; \

@@ -2,8 +2,11 @@
 // v2) and offers tools around its OpenAPI document and fixture data.
 //
 //	contactsmock [serve] [flags]          start the mock (the default)
+//	contactsmock proxy [--live URL] ...   a validating, recording proxy in front of the live API
+//	contactsmock drift --location-id L    a drift report of live against our document and the mock
 //	contactsmock spec validate [--spec F] check an OpenAPI document
 //	contactsmock spec ops [--spec F]      list its operations
+//	contactsmock spec diff OLD NEW        breaking and non-breaking changes between two documents
 //	contactsmock fixtures generate ...    write generated fixture data
 //
 // Run any of them with --help for the flags.
@@ -33,6 +36,7 @@ var errUsage = errors.New("usage")
 // run the real wiring.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := dispatch(ctx, args, stdout, stderr)
+	var code exitCode
 	switch {
 	case err == nil:
 		return 0
@@ -40,6 +44,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.As(err, &code):
+		return int(code) // the command has said why
 	default:
 		fmt.Fprintln(stderr, "contactsmock:", err)
 		return 1
@@ -56,6 +62,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, stdout, stderr)
+	case "proxy":
+		return proxyCmd(ctx, args, stdout, stderr)
+	case "drift":
+		return driftCmd(ctx, args, stdout, stderr)
 	case "spec":
 		return specCmd(args, stdout, stderr)
 	case "fixtures":
@@ -73,8 +83,13 @@ const topUsage = `contactsmock: a stateful mock of HighLevel's (LeadConnector) C
 
 Usage:
   contactsmock [serve] [flags]            start the mock (the default command)
+  contactsmock proxy [--live URL]         forward to the live API, check every answer against our
+                                          document, keep a drift log; --record FILE keeps what passed
+  contactsmock drift --location-id L      probe live and a mock alike; report where live differs
+                                          from our document and the mock from live (token: $CONTACTS_TOKEN)
   contactsmock spec validate [--spec F]   load and validate an OpenAPI document
   contactsmock spec ops [--spec F]        list the document's operations
+  contactsmock spec diff OLD NEW          breaking and non-breaking changes between two documents
   contactsmock fixtures generate [flags]  write generated fixture data to standard output
   contactsmock help                       this text
 

@@ -10,11 +10,16 @@ import (
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/spec"
+	"github.com/contactsmock/contactsmock/spec/specdiff"
 )
 
 const specUsage = `Usage:
   contactsmock spec validate [--spec FILE]   load and validate a document (the embedded one by default)
   contactsmock spec ops [--spec FILE]        one line per operation: method, path, operationId, scopes, success status
+  contactsmock spec diff [--spec FILE] [--json FILE] OLD NEW
+                                             breaking and non-breaking changes from OLD to NEW; each is a
+                                             file (ours, or a vendor's) or "ours": the embedded document
+                                             (or --spec FILE). Exit 0 no breaking change, 1 some, 2 error
 `
 
 func specCmd(args []string, stdout, stderr io.Writer) error {
@@ -26,6 +31,9 @@ func specCmd(args []string, stdout, stderr io.Writer) error {
 		return errHelp
 	}
 	sub, args := args[0], args[1:]
+	if sub == "diff" {
+		return specDiffCmd(args, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("spec "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("spec", "", "OpenAPI document `FILE` to use instead of the embedded one")
@@ -71,6 +79,61 @@ func specCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "unknown spec command %q\n\n%s", sub, specUsage)
 		return errUsage
 	}
+}
+
+// oursName is the argument of spec diff that names our document.
+const oursName = "ours"
+
+func specDiffCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("spec diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("spec", "", "the `FILE` that \""+oursName+"\" stands for, instead of the embedded document")
+	jsonFile := fs.String("json", "", "also write the changes as JSON to `FILE`")
+	fs.Usage = func() { fmt.Fprint(stderr, specUsage, "\nFlags of spec diff:\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return errUsage
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintf(stderr, "spec diff takes two documents, OLD and NEW (a file, or %q), got %d\n", oursName, fs.NArg())
+		return errUsage
+	}
+	var docs [2]*specdiff.Document
+	for i, name := range fs.Args() {
+		var err error
+		switch {
+		case name == oursName && *file != "":
+			docs[i], err = specdiff.LoadFile(*file)
+		case name == oursName:
+			docs[i], err = specdiff.Embedded()
+		default:
+			docs[i], err = specdiff.LoadFile(name)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "contactsmock:", err)
+			return exitCode(2)
+		}
+	}
+	res, err := specdiff.Compare(docs[0], docs[1])
+	if err != nil {
+		fmt.Fprintln(stderr, "contactsmock:", err)
+		return exitCode(2)
+	}
+	if err := res.WriteText(stdout); err != nil {
+		return err
+	}
+	if *jsonFile != "" {
+		if err := writeFileAtomic(*jsonFile, res.WriteJSON); err != nil {
+			fmt.Fprintln(stderr, "contactsmock: --json:", err)
+			return exitCode(2)
+		}
+	}
+	if len(res.Breaking) > 0 {
+		return exitCode(1)
+	}
+	return nil
 }
 
 const fixturesUsage = `Usage: contactsmock fixtures generate [flags] > file.json
