@@ -379,7 +379,8 @@ func TestGoldenWire(t *testing.T) {
 	g.step("add business: unknown location", "POST", "/__admin/businesses", "", `{"locationId":"NoSuchLocationAAAAAA","name":"X"}`)
 	g.step("clients", "GET", "/__admin/clients", "", "")
 	raw := g.step("create client: generated id and secret", "POST", "/__admin/clients", "", `{"redirectUris":["https://example.com/cb"]}`)
-	g.keep(jsonString(t, raw, "clientId"), "client")
+	generatedClient := jsonString(t, raw, "clientId")
+	g.keep(generatedClient, "client")
 	g.step("create client: invalid", "POST", "/__admin/clients", "", `{"clientId":"x","redirectUris":["relative/*/path*"],"grants":["password"],"scopes":["a b"]}`)
 	g.step("create client: exists", "POST", "/__admin/clients", "", `{"clientId":"64b000000000000000000001-agency","clientSecret":"s","redirectUris":["loopback"]}`)
 	g.step("consent settings", "GET", "/__admin/oauth/consent", "", "")
@@ -747,6 +748,18 @@ func TestGoldenWire(t *testing.T) {
 	g.step("unregister", "DELETE", "/__admin/webhooks/"+retry, "", "")
 	g.step("unregister: unknown", "DELETE", "/__admin/webhooks/"+retry, "", "")
 	g.step("replay: registration gone", "POST", "/__admin/webhooks/deliveries/"+first+"/replay", "", "")
+
+	// --- deleting clients and locations -----------------------------------------------------------
+	g.step("delete client", "DELETE", "/__admin/clients/"+generatedClient, "", "")
+	g.step("delete client: unknown", "DELETE", "/__admin/clients/"+generatedClient, "", "")
+	g.step("delete client: the default one", "DELETE", "/__admin/clients/"+mockserver.DefaultClientID, "", "")
+	g.mint("locC", `{"locationId":"LocGoldenCCCCCCCCCCC"}`)
+	raw = g.step("register scoped to a location", "POST", "/__admin/webhooks", "", recv(`{"url":"RECV/c","locationId":"LocGoldenCCCCCCCCCCC"}`))
+	g.keep(jsonString(t, raw, "id"), "registration")
+	g.step("delete location", "DELETE", "/__admin/locations/LocGoldenCCCCCCCCCCC", "", "")
+	g.step("call with a token of the deleted location", "GET", "/contacts/?locationId=LocGoldenCCCCCCCCCCC", "locC", "")
+	g.step("delete location: unknown", "DELETE", "/__admin/locations/LocGoldenCCCCCCCCCCC", "", "")
+	g.step("registrations after the delete", "GET", "/__admin/webhooks", "", "")
 
 	// --- whole state ---------------------------------------------------------------------------------
 	g.step("snapshot", "GET", "/__admin/snapshot", "", "")
