@@ -121,12 +121,12 @@ FUZZTIME ?= 20s
 FUZZMINTIME ?= 5s
 FUZZ_TARGETS := \
 	./mockserver:FuzzRequestTarget ./mockserver:FuzzOperationBody ./mockserver:FuzzOAuthForm \
-	./mockserver:FuzzAdminRequest ./mockserver:FuzzRedirectAllowed ./mockserver:FuzzParseRefresh \
+	./mockserver:FuzzAdminRequest ./mockserver/oauth:FuzzRedirectAllowed ./mockserver/oauth:FuzzParseRefresh \
 	./fixtures:FuzzParse ./cmd/contactsmock:FuzzStateFile \
 	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify \
 	./fixtures:FuzzAppendJSONString ./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans \
-	./mockserver:FuzzFillFromDecoded ./mockserver/store:FuzzOptString \
-	./mockserver:FuzzUnmarshalAny ./mockserver/store:FuzzCompareLowered ./mockserver/store:FuzzTagKey \
+	./mockserver:FuzzFillFromDecoded ./mockserver/state:FuzzOptString \
+	./mockserver:FuzzUnmarshalAny ./mockserver/state/memory:FuzzCompareLowered ./mockserver/state/memory:FuzzTagKey \
 	./bridge/shape:FuzzOfCompare
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -232,3 +232,6 @@ func TestSecretsNeverJournaled(t *testing.T) {
 		}
 	}
 }
+
+// msgAdminToken is the admin API's answer to a request without the right admin token.
+const msgAdminToken = "The admin API needs the admin token: send it as " + AdminTokenHeader + ": <token> or Authorization: Bearer <token>."

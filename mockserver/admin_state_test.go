@@ -38,7 +38,7 @@ func (h *harness) admin(method, path, ctype string, body []byte) result {
 func snapshotBytes(t *testing.T, s *Server) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := fixtures.Write(&b, s.Store().Snapshot()); err != nil {
+	if err := fixtures.Write(&b, snapshot(t, s)); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -81,7 +81,7 @@ func TestAdminSeed(t *testing.T) {
 			if tt.message != "" && !strings.Contains(string(r.Raw), tt.message) {
 				t.Errorf("answer %s lacks %q", r.Raw, tt.message)
 			}
-			if got := h.srv.Store().Stats().Contacts; got != tt.wantContacts {
+			if got := stats(t, h.srv).Contacts; got != tt.wantContacts {
 				t.Errorf("%d contacts, want %d", got, tt.wantContacts)
 			}
 			if tt.status != 200 && !bytes.Equal(before, snapshotBytes(t, h.srv)) {
@@ -146,7 +146,7 @@ func TestAdminDeleteLocation(t *testing.T) {
 	h.do(http.MethodPost, "/contacts/", tok, map[string]any{"locationId": loc, "email": "gone@example.com"}).must(t, http.StatusCreated)
 	scoped := h.do(http.MethodPost, "/__admin/webhooks", "", map[string]any{"url": "http://127.0.0.1:1/hook", "locationId": loc}).must(t, http.StatusCreated)
 	everywhere := h.do(http.MethodPost, "/__admin/webhooks", "", map[string]any{"url": "http://127.0.0.1:1/all"}).must(t, http.StatusCreated)
-	before := h.srv.Store().Stats()
+	before := stats(t, h.srv)
 
 	r := h.do(http.MethodDelete, "/__admin/locations/"+loc, "", nil).must(t, http.StatusOK)
 	if r.Body["tokensRevoked"] != float64(1) || r.Body["webhooksRemoved"] != float64(1) {
@@ -154,12 +154,12 @@ func TestAdminDeleteLocation(t *testing.T) {
 	}
 	mustInvalidJWT(t, h.do(http.MethodGet, "/contacts/?locationId="+loc, tok, nil))
 	h.do(http.MethodGet, "/contacts/?locationId="+locA, h.full, nil).must(t, http.StatusOK)
-	for _, l := range h.srv.Store().Locations() {
+	for _, l := range locations(t, h.srv) {
 		if l.ID == loc {
 			t.Errorf("location %s still listed", loc)
 		}
 	}
-	if after := h.srv.Store().Stats(); after.Locations != before.Locations-1 || after.Contacts != before.Contacts-1 {
+	if after := stats(t, h.srv); after.Locations != before.Locations-1 || after.Contacts != before.Contacts-1 {
 		t.Errorf("stats %+v after, %+v before: want one location and its contact gone", after, before)
 	}
 	h.do(http.MethodGet, "/__admin/webhooks/"+scoped.str("id"), "", nil).must(t, http.StatusNotFound)

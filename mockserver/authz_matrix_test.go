@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/oauth"
 	"github.com/contactsmock/contactsmock/spec"
 )
 
@@ -79,13 +81,15 @@ type tokenKind struct {
 // authzMock is the mock of the matrix with its tokens.
 type authzMock struct {
 	h       *harness
+	oauth   oauth.Store // the mock's OAuth state
 	tokens  map[string]string
 	initial []byte // stateBytes of the initial state
 }
 
 func newAuthzMock(t *testing.T) *authzMock {
-	h := newHarness(t, authzConfig)
-	m := &authzMock{h: h, tokens: map[string]string{}}
+	st := oauth.NewMemoryStore(nil)
+	h := newHarness(t, authzConfig, func(c *Config) { c.State.OAuth = st })
+	m := &authzMock{h: h, oauth: st, tokens: map[string]string{}}
 	s := h.srv
 	mint := func(loc string, scopes []string, ttl time.Duration) string {
 		tok, err := s.MintToken(loc, scopes, ttl)
@@ -101,20 +105,31 @@ func newAuthzMock(t *testing.T) *authzMock {
 	m.tokens["expired"] = mint(locA, both, time.Second)
 	h.clock.Add(2 * time.Second)
 	for name, company := range map[string]string{"own company": companyX, "other company": companyY} {
-		tok, err := s.MintCompanyToken(company, s.adminTokenScopes(UserTypeCompany), 0)
+		tok, err := s.MintCompanyToken(company, s.auth.AdminTokenScopes(UserTypeCompany), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m.tokens[name] = tok.AccessToken
 	}
 	// Another OAuth client's token, installed on location B.
-	m.tokens["other client, other location"] = s.mintAccess("6650c2b5a1f0e8c1d2a3b4c6-otherapp",
-		authorization{userType: UserTypeLocation, locationID: locB, companyID: companyY, userID: mockUserID, scopes: both}, nil, 0).AccessToken
+	mintFor := func(clientID string, a oauth.Authorization, grantID string) string {
+		tok, err := s.auth.Mint(context.Background(), clientID, a, grantID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.AccessToken
+	}
+	m.tokens["other client, other location"] = mintFor("6650c2b5a1f0e8c1d2a3b4c6-otherapp",
+		oauth.Authorization{UserType: UserTypeLocation, LocationID: locB, CompanyID: companyY, UserID: oauth.MockUserID, Scopes: both}, "")
 	// A token whose grant was revoked (a replayed authorization code revokes its grant).
-	g := &grant{}
-	m.tokens["revoked"] = s.mintAccess(DefaultClientID,
-		authorization{userType: UserTypeLocation, locationID: locA, userID: mockUserID, scopes: both}, g, 0).AccessToken
-	g.revoked.Store(true)
+	m.tokens["revoked"] = mintFor(DefaultClientID,
+		oauth.Authorization{UserType: UserTypeLocation, LocationID: locA, UserID: oauth.MockUserID, Scopes: both}, "revokedGrant")
+	if err := m.oauth.PutGrant(context.Background(), oauth.Grant{ID: "revokedGrant", ClientID: DefaultClientID, Gen: 1, RefreshExpires: h.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.oauth.RevokeGrants(context.Background(), func(g oauth.Grant) bool { return g.ID == "revokedGrant" }); err != nil {
+		t.Fatal(err)
+	}
 	// Location B's token with its claims rewritten to name location A, signature kept.
 	m.tokens["forged claims"] = forgeClaims(t, h.fullB, locB, locA)
 	// Location A's token with one character of its signature changed.
@@ -268,7 +283,7 @@ func leaks(secrets []string, req authzRequest, answer []byte) []string {
 
 // locationPart is the encoded part of the state that belongs to one location.
 func locationPart(t *testing.T, s *Server, loc string) []byte {
-	for _, l := range s.store.Snapshot().Locations {
+	for _, l := range snapshot(t, s).Locations {
 		if l.ID == loc {
 			data, err := json.Marshal(l)
 			if err != nil {
@@ -285,7 +300,7 @@ func locationPart(t *testing.T, s *Server, loc string) []byte {
 func TestAuthorizationMatrix(t *testing.T) {
 	m := newAuthzMock(t)
 	h := m.h
-	secretsA := secretsOf(h.srv.store.Snapshot(), locA)
+	secretsA := secretsOf(snapshot(t, h.srv), locA)
 	tried := 0
 	for _, op := range h.srv.Spec().Operations {
 		if op.Public() {
@@ -333,7 +348,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 // reset puts the initial state back after a request that may have changed it.
 func (m *authzMock) reset(t *testing.T) {
-	if err := m.h.srv.store.Restore(m.h.srv.cfg.Initial); err != nil {
+	if err := m.h.srv.store.Restore(context.Background(), m.h.srv.cfg.Initial); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -345,7 +360,7 @@ func (m *authzMock) reset(t *testing.T) {
 func TestNoCrossLocationAccess(t *testing.T) {
 	m := newAuthzMock(t)
 	h := m.h
-	snap := h.srv.store.Snapshot()
+	snap := snapshot(t, h.srv)
 	secrets := map[string][]string{locA: secretsOf(snap, locA), locB: secretsOf(snap, locB)}
 	type probe struct {
 		name   string

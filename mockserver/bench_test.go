@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,7 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
-	"github.com/contactsmock/contactsmock/spec"
+	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing but reuses its header map, so a benchmark
@@ -74,63 +75,6 @@ func BenchmarkPipeline(b *testing.B) {
 					if w.status != http.StatusOK {
 						b.Fatalf("status %d", w.status)
 					}
-				}
-			})
-		})
-	}
-}
-
-// BenchmarkLimiterTake measures the limiter alone: serially, and in parallel on one key (every
-// request contends for the same bucket) and on 64 keys.
-func BenchmarkLimiterTake(b *testing.B) {
-	never := RateLimits{Burst: 1 << 40, Window: 10 * time.Second, Daily: 1 << 40}
-	now := mustTime(testTime)
-	keys := func(n int) []rateKey {
-		ks := make([]rateKey, n)
-		for i := range ks {
-			ks[i] = rateKey{client: DefaultClientID, location: "Loc" + strconv.Itoa(i)}
-		}
-		return ks
-	}
-	b.Run("serial", func(b *testing.B) {
-		l, k := newLimiter(never), keys(1)[0]
-		b.ReportAllocs()
-		for b.Loop() {
-			l.take(k, now)
-		}
-	})
-	for _, n := range []int{1, 64} {
-		b.Run("parallel/keys-"+strconv.Itoa(n), func(b *testing.B) {
-			l, ks := newLimiter(never), keys(n)
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				i := 0
-				for pb.Next() {
-					i++
-					if !l.take(ks[i%n], now).allowed {
-						b.Fatal("refused")
-					}
-				}
-			})
-		})
-	}
-}
-
-// BenchmarkJournalRecord measures recording one request, in parallel.
-func BenchmarkJournalRecord(b *testing.B) {
-	for _, bodies := range []bool{false, true} {
-		b.Run("bodies-"+strconv.FormatBool(bodies), func(b *testing.B) {
-			j := newJournal(DefaultJournalSize, bodies)
-			op := spec.MustDefault().Operation("get-contact")
-			tok := &Token{ClientID: DefaultClientID, LocationID: locA}
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				r := httptest.NewRequest(http.MethodGet, "/contacts/"+ctAlice+"?x=1", nil)
-				c := &call{r: r, op: op, token: tok, rate: &rateState{limits: newLimitsInForce(DefaultRateLimits), remaining: 5, dailyRemaining: 9}}
-				start := arrival{real: time.Now(), mock: time.Now()}
-				body := []byte(`{"contact":{}}`)
-				for pb.Next() {
-					j.record(c, response{status: 200}, body, start, "")
 				}
 			})
 		})
@@ -273,7 +217,10 @@ func BenchmarkHandler(b *testing.B) {
 func BenchmarkWrite(b *testing.B) {
 	srv, doc, token := benchServer(b)
 	reqs := benchRequests(doc, token)
-	rate := srv.limiter.peek(rateKey{client: DefaultClientID, location: doc.Locations[0].ID}, srv.clock.Now())
+	rate, err := srv.limiter.Peek(context.Background(), ratelimit.Key{Client: DefaultClientID, Location: doc.Locations[0].ID}, srv.clock.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, name := range []string{"get-contact", "get-contacts"} {
 		b.Run(name, func(b *testing.B) {
 			r := reqs[name]()

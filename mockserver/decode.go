@@ -6,12 +6,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
 // Handlers decode a validated body into their input struct with encoding/json, a second pass over
 // bytes that were decoded once already (into the generic value validation checks). For inputs made
-// of strings, booleans and string lists, plain or store.Opt (contact and note inputs with their
+// of strings, booleans and string lists, plain or state.Opt (contact and note inputs with their
 // usual fields, tags, followers, workflow enrolments), fillFromDecoded builds the struct from that value instead, when it can be sure
 // encoding/json would build the same: every key names a field exactly (or no field at all, even
 // case-insensitively), no field is of another type, the body has no repeated key (encoding/json
@@ -46,9 +46,9 @@ type inputPlan struct {
 var inputPlans sync.Map // reflect.Type -> *inputPlan
 
 var (
-	optStringType  = reflect.TypeFor[store.Opt[string]]()
-	optBoolType    = reflect.TypeFor[store.Opt[bool]]()
-	optStringsType = reflect.TypeFor[store.Opt[[]string]]()
+	optStringType  = reflect.TypeFor[state.Opt[string]]()
+	optBoolType    = reflect.TypeFor[state.Opt[bool]]()
+	optStringsType = reflect.TypeFor[state.Opt[[]string]]()
 	stringType     = reflect.TypeFor[string]()
 	boolType       = reflect.TypeFor[bool]()
 	stringsType    = reflect.TypeFor[[]string]()
@@ -131,20 +131,20 @@ func fillFromDecoded(m map[string]any, body []byte, unique bool, dst any) bool {
 		fv := out.Field(f.index).Addr().Interface()
 		switch f.kind {
 		case optString:
-			o := fv.(*store.Opt[string])
-			*o = store.Opt[string]{Set: true, Null: v == nil}
+			o := fv.(*state.Opt[string])
+			*o = state.Opt[string]{Set: true, Null: v == nil}
 			if v != nil {
 				o.V = v.(string)
 			}
 		case optBool:
-			o := fv.(*store.Opt[bool])
-			*o = store.Opt[bool]{Set: true, Null: v == nil}
+			o := fv.(*state.Opt[bool])
+			*o = state.Opt[bool]{Set: true, Null: v == nil}
 			if v != nil {
 				o.V = v.(bool)
 			}
 		case optStrings:
-			o := fv.(*store.Opt[[]string])
-			*o = store.Opt[[]string]{Set: true, Null: v == nil}
+			o := fv.(*state.Opt[[]string])
+			*o = state.Opt[[]string]{Set: true, Null: v == nil}
 			if v != nil {
 				o.V = stringsOf(v.([]any))
 			}

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
 var fillCases = []string{
@@ -62,13 +62,13 @@ func checkFillFrom[T any](t *testing.T, body string, m any, unique bool) {
 func TestFillFromDecodedMatchesUnmarshal(t *testing.T) {
 	filled := 0
 	for _, body := range fillCases {
-		checkFill[store.ContactInput](t, body)
-		checkFill[store.NoteInput](t, body)
+		checkFill[state.ContactInput](t, body)
+		checkFill[state.NoteInput](t, body)
 		checkFill[tagsIn](t, body)
 		checkFill[followersIn](t, body)
 		checkFill[workflowIn](t, body)
 		var m map[string]any
-		if json.Unmarshal([]byte(body), &m) == nil && fillFromDecoded(m, []byte(body), false, new(store.ContactInput)) {
+		if json.Unmarshal([]byte(body), &m) == nil && fillFromDecoded(m, []byte(body), false, new(state.ContactInput)) {
 			filled++
 		}
 	}
@@ -101,7 +101,7 @@ func TestFillFromDecodedMatchesUnmarshal(t *testing.T) {
 	for _, body := range []string{`{"firstName":"A","firstName":"B"}`, `{"FIRSTNAME":"A"}`, `{"dateOfBirth":"1990-01-01"}`, `{"ﬁrstName":"x"}`} {
 		var m map[string]any
 		_ = json.Unmarshal([]byte(body), &m)
-		if fillFromDecoded(m, []byte(body), false, new(store.ContactInput)) {
+		if fillFromDecoded(m, []byte(body), false, new(state.ContactInput)) {
 			t.Errorf("%s was filled; it must go to json.Unmarshal", body)
 		}
 	}
@@ -112,9 +112,9 @@ func FuzzFillFromDecoded(f *testing.F) {
 		f.Add([]byte(b))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkFill[store.ContactInput](t, string(body))
-		checkFill[store.NoteInput](t, string(body))
-		checkFill[store.TaskInput](t, string(body))
+		checkFill[state.ContactInput](t, string(body))
+		checkFill[state.NoteInput](t, string(body))
+		checkFill[state.TaskInput](t, string(body))
 		checkFill[tagsIn](t, string(body))
 		checkFill[followersIn](t, string(body))
 		checkFill[workflowIn](t, string(body))

@@ -4,7 +4,7 @@ import (
 	"strconv"
 
 	"github.com/contactsmock/contactsmock/fixtures"
-	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
 // bodyAppender is a response body that writes its own JSON: exactly the bytes encoding/json writes
@@ -57,7 +57,7 @@ func (b sharedUpdatedBody) appendJSON(dst []byte) ([]byte, error) {
 // cache. encoding/json sees only Contact, and writes what it writes for contactBody.
 type storedBody struct {
 	Contact *fixtures.Contact `json:"contact"`
-	stored  *store.Stored
+	stored  *state.Contact
 }
 
 func (b storedBody) appendJSON(dst []byte) ([]byte, error) {
@@ -70,7 +70,7 @@ func (b storedBody) appendJSON(dst []byte) ([]byte, error) {
 type storedListBody struct {
 	Contacts []*fixtures.Contact `json:"contacts"`
 	Meta     listMeta            `json:"meta"`
-	stored   []*store.Stored
+	stored   []*state.Contact
 }
 
 func (b storedListBody) appendJSON(dst []byte) ([]byte, error) {

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/contactsmock/contactsmock/fixtures"
-	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
 // TestBodyAppendersMatchEncoding: every bodyAppender writes exactly what encoding/json (HTML
@@ -27,17 +27,17 @@ func TestBodyAppendersMatchEncoding(t *testing.T) {
 		contacts = append(contacts, r.Contact)
 	}
 	url := "http://127.0.0.1:1/contacts/?a=1&b=<2>"
-	shared := func(list []fixtures.Contact) ([]*fixtures.Contact, []*store.Stored) {
-		views, stored := make([]*fixtures.Contact, len(list)), make([]*store.Stored, len(list))
+	shared := func(list []fixtures.Contact) ([]*fixtures.Contact, []*state.Contact) {
+		views, stored := make([]*fixtures.Contact, len(list)), make([]*state.Contact, len(list))
 		for i := range list {
-			stored[i] = &store.Stored{Contact: list[i]}
+			stored[i] = &state.Contact{Contact: list[i]}
 			views[i] = &stored[i].Contact
 		}
 		return views, stored
 	}
 	var bodies []bodyAppender
 	for i := range contacts {
-		st := &store.Stored{Contact: contacts[i]}
+		st := &state.Contact{Contact: contacts[i]}
 		bodies = append(bodies, contactBody{contacts[i]}, updatedBody{i%2 == 0, contacts[i]},
 			sharedContactBody{&contacts[i]}, sharedUpdatedBody{i%2 == 0, &contacts[i]},
 			storedBody{&st.Contact, st}, storedBody{&st.Contact, st}) // twice: made, then cached

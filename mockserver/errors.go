@@ -5,8 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
-	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/mockserver/admin"
+	"github.com/contactsmock/contactsmock/mockserver/faults"
+	"github.com/contactsmock/contactsmock/mockserver/journal"
+	"github.com/contactsmock/contactsmock/mockserver/oauth"
+	"github.com/contactsmock/contactsmock/mockserver/state"
+	"github.com/contactsmock/contactsmock/mockserver/webhooks"
 	"github.com/contactsmock/contactsmock/spec"
 )
 
@@ -27,12 +33,13 @@ func (e *APIError) Error() string { return fmt.Sprintf("mockserver: %d %v", e.St
 
 // Live messages.
 const (
-	msgInvalidJWT      = "Invalid JWT"
-	msgScope           = "The token is not authorized for this scope."
-	msgLocation        = "The token does not have access to this location."
-	msgVersionMissing  = "version header was not found."
-	msgVersionInvalid  = "version header is invalid"
-	msgTooManyRequests = "Too Many Requests - Rate limit exceeded"
+	msgInvalidJWT     = "Invalid JWT"
+	msgScope          = "The token is not authorized for this scope."
+	msgLocation       = "The token does not have access to this location."
+	msgVersionMissing = "version header was not found."
+	msgVersionInvalid = "version header is invalid"
+	msgCompany        = "The token does not have access to this company."
+	msgDuplicate      = "This location does not allow duplicated contacts."
 )
 
 func newError(status int, msg any) *APIError { return &APIError{Status: status, Message: msg} }
@@ -60,32 +67,35 @@ func (e *APIError) body() map[string]any {
 	return b
 }
 
-// toAPIError maps any error a stage or handler returns to the wire error the live API would send.
-// Anything unexpected is a bug of the mock and becomes a 500 that says so.
+func errorResponse(e *APIError) response {
+	if b, ok := simpleErrorBody(e); ok {
+		return response{status: e.Status, body: b, header: e.Header}
+	}
+	return response{status: e.Status, body: e.body(), header: e.Header}
+}
+
+// toAPIError maps any error a stage, a handler, the admin API or a subsystem returns to the wire
+// error the live API would send: the one table from error codes to status and wording. Anything
+// unexpected is a bug of the mock (or a failing state backend) and becomes a 500 that says so.
 func toAPIError(err error) *APIError {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae
 	}
-	var nf *store.NotFoundError
-	if errors.As(err, &nf) {
-		return newError(http.StatusBadRequest, nf.Error())
-	}
-	var dup *store.DuplicateError
-	if errors.As(err, &dup) {
-		meta := map[string]any{"contactId": dup.ContactID, "matchingField": dup.MatchingField}
-		if dup.ContactName != "" {
-			meta["contactName"] = dup.ContactName
+	var se *state.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case state.NotFound:
+			return newError(http.StatusBadRequest, liveMessage(se))
+		case state.Duplicate:
+			meta := map[string]any{"contactId": se.ID, "matchingField": se.Field}
+			if se.Name != "" {
+				meta["contactName"] = se.Name
+			}
+			return &APIError{Status: http.StatusBadRequest, Message: msgDuplicate, Meta: meta}
+		case state.Invalid:
+			return newError(http.StatusUnprocessableEntity, se.Messages)
 		}
-		return &APIError{Status: http.StatusBadRequest, Message: dup.Error(), Meta: meta}
-	}
-	var inv *store.InvalidError
-	if errors.As(err, &inv) {
-		return newError(http.StatusUnprocessableEntity, inv.Messages)
-	}
-	var bad *store.BadRequestError
-	if errors.As(err, &bad) {
-		return newError(http.StatusBadRequest, bad.Message)
 	}
 	var re *spec.RequestError
 	if errors.As(err, &re) {
@@ -98,5 +108,96 @@ func toAPIError(err error) *APIError {
 	if errors.As(err, &mbe) {
 		return newError(http.StatusRequestEntityTooLarge, "request entity too large: the limit is "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
 	}
+	var oe *oauth.Error
+	if errors.As(err, &oe) {
+		return &APIError{Status: oe.Status, Message: oe.Description, Extra: map[string]any{"error": oe.Code, "error_description": oe.Description}}
+	}
+	if errors.Is(err, oauth.ErrForeignCompany) {
+		return newError(http.StatusForbidden, msgCompany)
+	}
+	var le *oauth.LocationError
+	if errors.As(err, &le) {
+		return newError(http.StatusBadRequest, "Location with id "+le.LocationID+" not found in company "+le.CompanyID)
+	}
+	if msgs := validationMessages(err); msgs != nil {
+		return newError(http.StatusUnprocessableEntity, msgs)
+	}
+	var adm *admin.Error
+	if errors.As(err, &adm) {
+		if adm.Cause != nil {
+			return newError(adm.Status, liveMessage(adm.Cause))
+		}
+		return newError(adm.Status, adm.Message)
+	}
+	var wu *webhooks.UnavailableError
+	if errors.As(err, &wu) {
+		return newError(http.StatusServiceUnavailable, wu.Message)
+	}
+	var wn *webhooks.NotFoundError
+	if errors.As(err, &wn) {
+		return newError(http.StatusNotFound, wn.Message)
+	}
 	return newError(http.StatusInternalServerError, "mockserver bug: "+err.Error())
+}
+
+// validationMessages returns the problems of a subsystem's refusal of invalid input (422), or nil.
+func validationMessages(err error) []string {
+	var fe *faults.ValidationError
+	var je *journal.FilterError
+	var oe *oauth.ValidationError
+	var we *webhooks.ValidationError
+	switch {
+	case errors.As(err, &fe):
+		return fe.Messages
+	case errors.As(err, &je):
+		return je.Messages
+	case errors.As(err, &oe):
+		return oe.Messages
+	case errors.As(err, &we):
+		return we.Messages
+	}
+	return nil
+}
+
+// liveMessage words an error as the live API's message says it: a state error in the live
+// wording, anything else as its text.
+func liveMessage(err error) string {
+	var se *state.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case state.NotFound:
+			return se.Kind + " with id " + se.ID + " not found"
+		case state.Duplicate:
+			return msgDuplicate
+		case state.Invalid:
+			if len(se.Messages) == 1 {
+				return se.Messages[0]
+			}
+			return fmt.Sprint(se.Messages)
+		}
+	}
+	return err.Error()
+}
+
+// messageLine says an error's messages on one line: a list joined, or the one message.
+func messageLine(err error) string {
+	if msgs := validationMessages(err); msgs != nil {
+		return strings.Join(msgs, "; ")
+	}
+	ae := toAPIError(err)
+	if list, ok := ae.Message.([]string); ok {
+		return strings.Join(list, "; ")
+	}
+	return fmt.Sprint(ae.Message)
+}
+
+// oauthRequestError shapes a request the document refused: the token endpoint answers a body it
+// cannot read at all (not a form) as invalid_request, like its other 400s. Everything else is
+// already in the shape its operation declares.
+func oauthRequestError(op *spec.Operation, e *APIError) *APIError {
+	if op.ID == "get-access-token" && e.Status == http.StatusBadRequest {
+		msg, _ := e.Message.(string)
+		return &APIError{Status: e.Status, Message: msg, Extra: map[string]any{"error": "invalid_request", "error_description": msg}}
+	}
+	return e
 }

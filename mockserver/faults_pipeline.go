@@ -4,13 +4,24 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"github.com/contactsmock/contactsmock/mockserver/faults"
+	"github.com/contactsmock/contactsmock/mockserver/journal"
+	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
 )
 
 // injectFault is the pipeline's fault stage. It picks the fault that applies, waits its latency,
 // and answers its drop or status. It returns false when the request goes on to its handler (a fault
 // that only delays, adds headers or truncates; ServeHTTP applies those through decorate).
 func (s *Server) injectFault(c *call) (response, bool) {
-	fr, delay := s.faults.pick(c)
+	req := faults.Request{OperationID: c.op.ID, Method: c.r.Method, Path: c.r.URL.Path}
+	if c.token != nil {
+		req.LocationID = c.token.LocationID
+	}
+	fr, delay, err := s.faults.Pick(c.ctx(), req)
+	if err != nil {
+		return errorResponse(toAPIError(err)), true
+	}
 	if fr == nil {
 		return response{}, false
 	}
@@ -31,20 +42,20 @@ func (s *Server) injectFault(c *call) (response, bool) {
 }
 
 // faultResponse is the answer of a fault with a status.
-func (s *Server) faultResponse(c *call, fr *faultRule) response {
+func (s *Server) faultResponse(c *call, fr *faults.Fault) response {
 	body := []byte(fr.Body) // nil when none (problems normalises a null body)
 	if fr.Status == http.StatusTooManyRequests && body == nil {
 		if c.rate != nil {
 			// Answered as the limiter answers a burst refusal, so it is checked against the
 			// document like one.
 			st := *c.rate
-			st.allowed, st.remaining = false, 0
-			st.retryAfter = st.windowReset.Sub(s.clock.Now())
+			st.Allowed, st.Remaining, st.Daily = false, 0, false
+			st.RetryAfter = st.WindowReset.Sub(s.clock.Now())
 			c.rate = &st
-			return errorResponse(st.refusal())
+			return errorResponse(newError(http.StatusTooManyRequests, st.Message()))
 		}
-		e := newError(http.StatusTooManyRequests, msgTooManyRequests)
-		e.Header = http.Header{"Retry-After": {strconv.Itoa(retryAfterSeconds(s.limiter.config().Window))}}
+		e := newError(http.StatusTooManyRequests, ratelimit.TooManyRequests)
+		e.Header = http.Header{"Retry-After": {strconv.Itoa(ratelimit.RetryAfterSeconds(s.RateLimits().Window))}}
 		resp := errorResponse(e)
 		resp.injected = true
 		return resp
@@ -65,7 +76,7 @@ func (s *Server) faultResponse(c *call, fr *faultRule) response {
 }
 
 // decorate applies the fault's effects on whatever answer the request got: headers and truncation.
-func (fr *faultRule) decorate(resp response) response {
+func decorate(fr *faults.Fault, resp response) response {
 	if len(fr.Headers) > 0 {
 		h := make(http.Header, len(resp.header)+len(fr.Headers))
 		for k, v := range resp.header {
@@ -85,9 +96,9 @@ func (fr *faultRule) decorate(resp response) response {
 func (s *Server) abandon(w http.ResponseWriter, c *call, resp response, start arrival) bool {
 	switch {
 	case c.canceled:
-		s.journal.record(c, response{}, nil, start, outcomeCanceled)
+		s.record(c, response{}, nil, start, journal.Canceled)
 	case resp.drop:
-		s.journal.record(c, response{}, nil, start, outcomeDropped)
+		s.record(c, response{}, nil, start, journal.Dropped)
 		dropConnection(w)
 	default:
 		return false

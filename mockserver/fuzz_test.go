@@ -3,6 +3,7 @@ package mockserver
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -77,7 +78,7 @@ func newFuzzMock(tb testing.TB) *fuzzMock {
 	m.tokens[fuzzTokenFull] = mint(locA, ScopeContactsReadonly, ScopeContactsWrite)
 	m.tokens[fuzzTokenReadOnly] = mint(locA, ScopeContactsReadonly)
 	m.tokens[fuzzTokenOtherLocation] = mint(locB, ScopeContactsReadonly, ScopeContactsWrite)
-	company, err := srv.MintCompanyToken(companyX, srv.adminTokenScopes(UserTypeCompany), 0)
+	company, err := srv.MintCompanyToken(companyX, srv.auth.AdminTokenScopes(UserTypeCompany), 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -104,11 +105,15 @@ func (m *fuzzMock) serve(t *testing.T, r *http.Request) served {
 
 func (m *fuzzMock) reset(t *testing.T) {
 	t.Helper()
-	if err := m.srv.store.Restore(m.srv.cfg.Initial); err != nil {
+	if err := m.srv.store.Restore(context.Background(), m.srv.cfg.Initial); err != nil {
 		t.Fatal(err)
 	}
-	m.srv.clock.Reset()
-	m.srv.oauth.setConsent(ConsentSettings{})
+	if err := m.srv.clock.Reset(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.srv.auth.SetConsent(context.Background(), ConsentSettings{}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // readRequest parses a request the way the HTTP server does; ok is false for one it would refuse
@@ -278,7 +283,7 @@ type adminRoute struct{ method, path string }
 func adminRouteList(tb testing.TB, s *Server) []adminRoute {
 	tb.Helper()
 	var out []adminRoute
-	err := s.admin.(*mux.Router).Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+	err := s.admin.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := route.GetPathTemplate()
 		if err != nil {
 			return nil
@@ -310,8 +315,16 @@ func adminRouteList(tb testing.TB, s *Server) []adminRoute {
 // adminState is everything the admin API can change, encoded: the store, the OAuth clients, the
 // consent settings, the clock and the webhook registrations.
 func adminState(s *Server) []byte {
+	consent, err := s.auth.ConsentSettings(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	offset, err := s.clock.Offset(context.Background())
+	if err != nil {
+		panic(err)
+	}
 	data, err := json.Marshal(map[string]any{
-		"clients": s.Clients(), "consent": s.oauth.consentSettings(), "clock": s.clock.Offset(),
+		"clients": s.Clients(), "consent": consent, "clock": offset,
 		"webhooks": s.WebhookRegistrations(),
 	})
 	if err != nil {

@@ -1,20 +1,17 @@
 package mockserver
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/contactsmock/contactsmock/fixtures"
-	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/mockserver/ids"
+	"github.com/contactsmock/contactsmock/mockserver/state"
+	"github.com/contactsmock/contactsmock/spec"
 )
 
 // operationHandlers maps each operationId of the document to its handler. Routes, validation,
@@ -67,55 +64,9 @@ func (c *call) decode(v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(c.body, v); err != nil {
-		return newError(http.StatusUnprocessableEntity, []string{decodeMessage(err)})
+		return newError(http.StatusUnprocessableEntity, []string{spec.DecodeMessage(err)})
 	}
 	return nil
-}
-
-// decodeMessage words an error of decoding a body the way the live API words a validation failure.
-// For an API body the document has checked the types already, so what is left is a number beyond
-// what the field holds (a page of 1e300); the admin API's bodies are only checked here.
-func decodeMessage(err error) string {
-	var ute *json.UnmarshalTypeError
-	if errors.As(err, &ute) {
-		field := ute.Field
-		if field == "" {
-			field = "body"
-		}
-		kind := reflect.Invalid
-		if ute.Type != nil {
-			kind = ute.Type.Kind()
-		}
-		switch {
-		case kind >= reflect.Int && kind <= reflect.Uint64:
-			if num, isNum := strings.CutPrefix(ute.Value, "number "); isNum {
-				f, perr := strconv.ParseFloat(num, 64)
-				switch {
-				case perr == nil && f > 0 && f == math.Trunc(f):
-					return field + " must not be greater than " + strconv.Itoa(math.MaxInt)
-				case perr == nil && f < 0 && f == math.Trunc(f):
-					return field + " must not be less than " + strconv.Itoa(math.MinInt)
-				}
-			}
-			return field + " must be an integer number"
-		case kind == reflect.Float32 || kind == reflect.Float64:
-			return field + " must be a number conforming to the specified constraints"
-		case kind == reflect.String:
-			return field + " must be a string"
-		case kind == reflect.Bool:
-			return field + " must be a boolean value"
-		case kind == reflect.Slice || kind == reflect.Array:
-			return field + " must be an array"
-		case kind == reflect.Struct || kind == reflect.Map || kind == reflect.Pointer:
-			return field + " must be an object"
-		}
-		return field + " has the wrong type"
-	}
-	msg := err.Error()
-	for _, prefix := range []string{"json: ", "fixtures: ", "store: "} {
-		msg = strings.TrimPrefix(msg, prefix)
-	}
-	return msg
 }
 
 // loc is the location every store call is scoped to: the token's.
@@ -129,114 +80,74 @@ var ok = succeded{Succeded: true}
 
 // --- contacts -------------------------------------------------------------------------------
 
-// sharedStore is implemented by a store that can hand out its contacts without copying them
-// (store.Memory): the hot reads use it, and the stored contacts' cached JSON.
-type sharedStore interface {
-	ContactShared(loc, id string) (*store.Stored, error)
-	ListContactsShared(loc string, q store.ListQuery) (store.SharedPage, error)
-	CreateContactShared(loc string, in store.ContactInput) (*store.Stored, error)
-	UpdateContactShared(loc, id string, in store.ContactInput) (*store.Stored, error)
-}
-
 func getContact(s *Server, c *call) (any, error) {
-	if ss, ok := s.store.(sharedStore); ok {
-		st, err := ss.ContactShared(c.loc(), c.params["contactId"])
-		if err != nil {
-			return nil, err
-		}
-		return storedBody{&st.Contact, st}, nil
-	}
-	ct, err := s.store.GetContact(c.loc(), c.params["contactId"])
+	ct, err := s.store.GetContact(c.ctx(), c.loc(), c.params["contactId"])
 	if err != nil {
 		return nil, err
 	}
-	return contactBody{ct}, nil
+	return storedBody{&ct.Contact, ct}, nil
 }
 
 // contactInputs recycles the inputs of contact creates and updates: a ContactInput is about 1 KB,
 // and one decoded through decode's interface argument would be a heap allocation per request.
-var contactInputs = sync.Pool{New: func() any { return new(store.ContactInput) }}
+var contactInputs = sync.Pool{New: func() any { return new(state.ContactInput) }}
 
 // releaseContactInput clears an input (it must not keep a request's strings alive) and recycles it.
-func releaseContactInput(in *store.ContactInput) {
-	*in = store.ContactInput{}
+func releaseContactInput(in *state.ContactInput) {
+	*in = state.ContactInput{}
 	contactInputs.Put(in)
 }
 
 func updateContact(s *Server, c *call) (any, error) {
-	in := contactInputs.Get().(*store.ContactInput)
+	in := contactInputs.Get().(*state.ContactInput)
 	defer releaseContactInput(in)
 	if err := c.decode(in); err != nil {
 		return nil, err
 	}
-	if ss, ok := s.store.(sharedStore); ok {
-		st, err := ss.UpdateContactShared(c.loc(), c.params["contactId"], *in)
-		if err != nil {
-			return nil, err
-		}
-		return sharedUpdatedBody{true, &st.Contact}, nil
-	}
-	ct, err := s.store.UpdateContact(c.loc(), c.params["contactId"], *in)
+	ct, err := s.store.UpdateContact(c.ctx(), c.loc(), c.params["contactId"], *in)
 	if err != nil {
 		return nil, err
 	}
-	return updatedBody{true, ct}, nil
+	return sharedUpdatedBody{true, &ct.Contact}, nil
 }
 
 func deleteContact(s *Server, c *call) (any, error) {
-	if err := s.store.DeleteContact(c.loc(), c.params["contactId"]); err != nil {
+	if err := s.store.DeleteContact(c.ctx(), c.loc(), c.params["contactId"]); err != nil {
 		return nil, err
 	}
 	return ok, nil
 }
 
 func createContact(s *Server, c *call) (any, error) {
-	in := contactInputs.Get().(*store.ContactInput)
+	in := contactInputs.Get().(*state.ContactInput)
 	defer releaseContactInput(in)
 	if err := c.decode(in); err != nil {
 		return nil, err
 	}
-	if ss, ok := s.store.(sharedStore); ok {
-		st, err := ss.CreateContactShared(c.loc(), *in)
-		if err != nil {
-			return nil, err
-		}
-		return sharedContactBody{&st.Contact}, nil
-	}
-	ct, err := s.store.CreateContact(c.loc(), *in)
+	ct, err := s.store.CreateContact(c.ctx(), c.loc(), *in)
 	if err != nil {
 		return nil, err
 	}
-	return contactBody{ct}, nil
+	return sharedContactBody{&ct.Contact}, nil
 }
 
 func upsertContact(s *Server, c *call) (any, error) {
 	var in struct {
-		store.ContactInput
+		state.ContactInput
 		CreateNewIfDuplicateAllowed bool `json:"createNewIfDuplicateAllowed"`
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	ct, created, err := s.store.UpsertContact(c.loc(), in.ContactInput, in.CreateNewIfDuplicateAllowed)
+	ct, created, err := s.store.UpsertContact(c.ctx(), c.loc(), in.ContactInput, in.CreateNewIfDuplicateAllowed)
 	if err != nil {
 		return nil, err
 	}
 	return struct {
-		New     bool             `json:"new"`
-		Contact fixtures.Contact `json:"contact"`
-		TraceID string           `json:"traceId"`
-	}{created, ct, newTraceID()}, nil
-}
-
-// newTraceID returns a random UUID (version 4), the shape of the live API's trace ids.
-func newTraceID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+		New     bool              `json:"new"`
+		Contact *fixtures.Contact `json:"contact"`
+		TraceID string            `json:"traceId"`
+	}{created, &ct.Contact, ids.NewUUID()}, nil
 }
 
 type listMeta struct {
@@ -259,25 +170,14 @@ func (c *call) queryOr(q url.Values, name string) string {
 
 func listContacts(s *Server, c *call) (any, error) {
 	q := c.query()
-	lq := store.ListQuery{StartAfterID: q.Get("startAfterId"), Query: q.Get("query")}
+	lq := state.ListQuery{StartAfterID: q.Get("startAfterId"), Query: q.Get("query")}
 	n, _ := strconv.ParseFloat(c.queryOr(q, "limit"), 64) // validated: an integer in 1..100 (default from the document)
 	lq.Limit = int(n)
 	if v := q.Get("startAfter"); v != "" {
 		n, _ := strconv.ParseFloat(v, 64)
 		lq.StartAfter = int64(n)
 	}
-	var page store.SharedPage
-	var err error
-	if ss, ok := s.store.(sharedStore); ok {
-		page, err = ss.ListContactsShared(c.loc(), lq)
-	} else {
-		var copied store.ListPage
-		copied, err = s.store.ListContacts(c.loc(), lq)
-		page = store.SharedPage{Total: copied.Total, Offset: copied.Offset, More: copied.More}
-		for i := range copied.Contacts {
-			page.Contacts = append(page.Contacts, &store.Stored{Contact: copied.Contacts[i]})
-		}
-	}
+	page, err := s.store.ListContacts(c.ctx(), c.loc(), lq)
 	if err != nil {
 		return nil, err
 	}
@@ -344,17 +244,17 @@ type searchHit struct {
 }
 
 func searchContacts(s *Server, c *call) (any, error) {
-	var q store.SearchQuery
+	var q state.SearchQuery
 	if err := c.decode(&q); err != nil {
 		return nil, err
 	}
-	page, err := s.store.SearchContacts(c.loc(), q)
+	page, err := s.store.SearchContacts(c.ctx(), c.loc(), q)
 	if err != nil {
 		return nil, err
 	}
 	hits := make([]searchHit, len(page.Contacts))
 	for i, h := range page.Contacts {
-		hits[i] = searchHit{h.Contact, h.SearchAfter}
+		hits[i] = searchHit{h.Contact.Contact, h.SearchAfter}
 	}
 	return searchBody{hits, page.Total}, nil
 }
@@ -365,13 +265,17 @@ func duplicateContact(s *Server, c *call) (any, error) {
 	if email == "" && number == "" {
 		return nil, newError(http.StatusBadRequest, "Pass at least one of number, email to look up a duplicate contact")
 	}
-	ct, err := s.store.FindDuplicate(c.loc(), email, number)
+	ct, err := s.store.FindDuplicate(c.ctx(), c.loc(), email, number)
 	if err != nil {
 		return nil, err
 	}
+	var found *fixtures.Contact
+	if ct != nil {
+		found = &ct.Contact
+	}
 	return struct {
 		Contact *fixtures.Contact `json:"contact"`
-	}{ct}, nil
+	}{found}, nil
 }
 
 func contactsByBusiness(s *Server, c *call) (any, error) {
@@ -394,14 +298,18 @@ func contactsByBusiness(s *Server, c *call) (any, error) {
 	if len(msgs) > 0 {
 		return nil, newError(http.StatusUnprocessableEntity, msgs)
 	}
-	list, count, err := s.store.ContactsByBusiness(c.loc(), c.params["businessId"], q.Get("query"), skip, limit)
+	list, count, err := s.store.ContactsByBusiness(c.ctx(), c.loc(), c.params["businessId"], q.Get("query"), skip, limit)
 	if err != nil {
 		return nil, err
 	}
+	contacts := make([]*fixtures.Contact, len(list))
+	for i, ct := range list {
+		contacts[i] = &ct.Contact
+	}
 	return struct {
-		Contacts []fixtures.Contact `json:"contacts"`
-		Count    int                `json:"count"`
-	}{list, count}, nil
+		Contacts []*fixtures.Contact `json:"contacts"`
+		Count    int                 `json:"count"`
+	}{contacts, count}, nil
 }
 
 // --- tasks ----------------------------------------------------------------------------------
@@ -411,7 +319,7 @@ type taskBody struct {
 }
 
 func listTasks(s *Server, c *call) (any, error) {
-	list, err := s.store.ListTasks(c.loc(), c.params["contactId"])
+	list, err := s.store.ListTasks(c.ctx(), c.loc(), c.params["contactId"])
 	if err != nil {
 		return nil, err
 	}
@@ -421,7 +329,7 @@ func listTasks(s *Server, c *call) (any, error) {
 }
 
 func getTask(s *Server, c *call) (any, error) {
-	t, err := s.store.GetTask(c.loc(), c.params["contactId"], c.params["taskId"])
+	t, err := s.store.GetTask(c.ctx(), c.loc(), c.params["contactId"], c.params["taskId"])
 	if err != nil {
 		return nil, err
 	}
@@ -429,11 +337,11 @@ func getTask(s *Server, c *call) (any, error) {
 }
 
 func createTask(s *Server, c *call) (any, error) {
-	var in store.TaskInput
+	var in state.TaskInput
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	t, err := s.store.CreateTask(c.loc(), c.params["contactId"], in)
+	t, err := s.store.CreateTask(c.ctx(), c.loc(), c.params["contactId"], in)
 	if err != nil {
 		return nil, err
 	}
@@ -441,11 +349,11 @@ func createTask(s *Server, c *call) (any, error) {
 }
 
 func updateTask(s *Server, c *call) (any, error) {
-	var in store.TaskInput
+	var in state.TaskInput
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	t, err := s.store.UpdateTask(c.loc(), c.params["contactId"], c.params["taskId"], in)
+	t, err := s.store.UpdateTask(c.ctx(), c.loc(), c.params["contactId"], c.params["taskId"], in)
 	if err != nil {
 		return nil, err
 	}
@@ -459,7 +367,7 @@ func completeTask(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	t, err := s.store.UpdateTask(c.loc(), c.params["contactId"], c.params["taskId"], store.TaskInput{Completed: store.Of(in.Completed)})
+	t, err := s.store.UpdateTask(c.ctx(), c.loc(), c.params["contactId"], c.params["taskId"], state.TaskInput{Completed: state.Of(in.Completed)})
 	if err != nil {
 		return nil, err
 	}
@@ -467,7 +375,7 @@ func completeTask(s *Server, c *call) (any, error) {
 }
 
 func deleteTask(s *Server, c *call) (any, error) {
-	if err := s.store.DeleteTask(c.loc(), c.params["contactId"], c.params["taskId"]); err != nil {
+	if err := s.store.DeleteTask(c.ctx(), c.loc(), c.params["contactId"], c.params["taskId"]); err != nil {
 		return nil, err
 	}
 	return ok, nil
@@ -480,7 +388,7 @@ type noteBody struct {
 }
 
 func listNotes(s *Server, c *call) (any, error) {
-	list, err := s.store.ListNotes(c.loc(), c.params["contactId"])
+	list, err := s.store.ListNotes(c.ctx(), c.loc(), c.params["contactId"])
 	if err != nil {
 		return nil, err
 	}
@@ -490,7 +398,7 @@ func listNotes(s *Server, c *call) (any, error) {
 }
 
 func getNote(s *Server, c *call) (any, error) {
-	n, err := s.store.GetNote(c.loc(), c.params["contactId"], c.params["id"])
+	n, err := s.store.GetNote(c.ctx(), c.loc(), c.params["contactId"], c.params["id"])
 	if err != nil {
 		return nil, err
 	}
@@ -498,11 +406,11 @@ func getNote(s *Server, c *call) (any, error) {
 }
 
 func createNote(s *Server, c *call) (any, error) {
-	var in store.NoteInput
+	var in state.NoteInput
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	n, err := s.store.CreateNote(c.loc(), c.params["contactId"], in)
+	n, err := s.store.CreateNote(c.ctx(), c.loc(), c.params["contactId"], in)
 	if err != nil {
 		return nil, err
 	}
@@ -510,11 +418,11 @@ func createNote(s *Server, c *call) (any, error) {
 }
 
 func updateNote(s *Server, c *call) (any, error) {
-	var in store.NoteInput
+	var in state.NoteInput
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	n, err := s.store.UpdateNote(c.loc(), c.params["contactId"], c.params["id"], in)
+	n, err := s.store.UpdateNote(c.ctx(), c.loc(), c.params["contactId"], c.params["id"], in)
 	if err != nil {
 		return nil, err
 	}
@@ -522,7 +430,7 @@ func updateNote(s *Server, c *call) (any, error) {
 }
 
 func deleteNote(s *Server, c *call) (any, error) {
-	if err := s.store.DeleteNote(c.loc(), c.params["contactId"], c.params["id"]); err != nil {
+	if err := s.store.DeleteNote(c.ctx(), c.loc(), c.params["contactId"], c.params["id"]); err != nil {
 		return nil, err
 	}
 	return ok, nil
@@ -531,7 +439,7 @@ func deleteNote(s *Server, c *call) (any, error) {
 // --- appointments, tags, followers, campaigns, workflows -------------------------------------
 
 func listAppointments(s *Server, c *call) (any, error) {
-	list, err := s.store.ListAppointments(c.loc(), c.params["contactId"])
+	list, err := s.store.ListAppointments(c.ctx(), c.loc(), c.params["contactId"])
 	if err != nil {
 		return nil, err
 	}
@@ -553,7 +461,7 @@ func addTags(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	tags, err := s.store.AddTags(c.loc(), c.params["contactId"], in.Tags)
+	tags, err := s.store.AddTags(c.ctx(), c.loc(), c.params["contactId"], in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -565,7 +473,7 @@ func removeTags(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	tags, err := s.store.RemoveTags(c.loc(), c.params["contactId"], in.Tags)
+	tags, err := s.store.RemoveTags(c.ctx(), c.loc(), c.params["contactId"], in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -581,7 +489,7 @@ func addFollowers(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	all, added, err := s.store.AddFollowers(c.loc(), c.params["contactId"], in.Followers)
+	all, added, err := s.store.AddFollowers(c.ctx(), c.loc(), c.params["contactId"], in.Followers)
 	if err != nil {
 		return nil, err
 	}
@@ -596,7 +504,7 @@ func removeFollowers(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	all, removed, err := s.store.RemoveFollowers(c.loc(), c.params["contactId"], in.Followers)
+	all, removed, err := s.store.RemoveFollowers(c.ctx(), c.loc(), c.params["contactId"], in.Followers)
 	if err != nil {
 		return nil, err
 	}
@@ -607,21 +515,21 @@ func removeFollowers(s *Server, c *call) (any, error) {
 }
 
 func addToCampaign(s *Server, c *call) (any, error) {
-	if err := s.store.AddToCampaign(c.loc(), c.params["contactId"], c.params["campaignId"]); err != nil {
+	if err := s.store.AddToCampaign(c.ctx(), c.loc(), c.params["contactId"], c.params["campaignId"]); err != nil {
 		return nil, err
 	}
 	return ok, nil
 }
 
 func removeFromCampaign(s *Server, c *call) (any, error) {
-	if err := s.store.RemoveFromCampaign(c.loc(), c.params["contactId"], c.params["campaignId"]); err != nil {
+	if err := s.store.RemoveFromCampaign(c.ctx(), c.loc(), c.params["contactId"], c.params["campaignId"]); err != nil {
 		return nil, err
 	}
 	return ok, nil
 }
 
 func removeFromAllCampaigns(s *Server, c *call) (any, error) {
-	if err := s.store.RemoveFromAllCampaigns(c.loc(), c.params["contactId"]); err != nil {
+	if err := s.store.RemoveFromAllCampaigns(c.ctx(), c.loc(), c.params["contactId"]); err != nil {
 		return nil, err
 	}
 	return ok, nil
@@ -636,14 +544,14 @@ func addToWorkflow(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	if err := s.store.AddToWorkflow(c.loc(), c.params["contactId"], c.params["workflowId"], in.EventStartTime); err != nil {
+	if err := s.store.AddToWorkflow(c.ctx(), c.loc(), c.params["contactId"], c.params["workflowId"], in.EventStartTime); err != nil {
 		return nil, err
 	}
 	return ok, nil
 }
 
 func removeFromWorkflow(s *Server, c *call) (any, error) {
-	if err := s.store.RemoveFromWorkflow(c.loc(), c.params["contactId"], c.params["workflowId"]); err != nil {
+	if err := s.store.RemoveFromWorkflow(c.ctx(), c.loc(), c.params["contactId"], c.params["workflowId"]); err != nil {
 		return nil, err
 	}
 	return ok, nil
@@ -664,7 +572,7 @@ func bulkTags(s *Server, c *call) (any, error) {
 	if in.RemoveAllTags && !remove {
 		return nil, newError(http.StatusUnprocessableEntity, []string{"removeAllTags is allowed only with the remove type"})
 	}
-	results, err := s.store.BulkTags(c.loc(), in.Contacts, in.Tags, remove, in.RemoveAllTags)
+	results, err := s.store.BulkTags(c.ctx(), c.loc(), in.Contacts, in.Tags, remove, in.RemoveAllTags)
 	if err != nil {
 		return nil, err
 	}
@@ -677,7 +585,7 @@ func bulkTags(s *Server, c *call) (any, error) {
 	return struct {
 		Succeded   bool                  `json:"succeded"`
 		ErrorCount int                   `json:"errorCount"`
-		Responses  []store.BulkTagResult `json:"responses"`
+		Responses  []state.BulkTagResult `json:"responses"`
 	}{errorCount == 0, errorCount, results}, nil
 }
 
@@ -689,7 +597,7 @@ func bulkBusiness(s *Server, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	ids, err := s.store.BulkBusiness(c.loc(), in.IDs, in.BusinessID)
+	ids, err := s.store.BulkBusiness(c.ctx(), c.loc(), in.IDs, in.BusinessID)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
 // Fixed ids of the test state.
@@ -223,4 +225,34 @@ func strs(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// snapshot is the mock's whole state, failing the test on an error.
+func snapshot(t *testing.T, s *Server) fixtures.Document {
+	t.Helper()
+	doc, err := s.Store().Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// stats counts the mock's state, failing the test on an error.
+func stats(t *testing.T, s *Server) state.Stats {
+	t.Helper()
+	st, err := s.Store().Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// locations lists the mock's locations, failing the test on an error.
+func locations(t *testing.T, s *Server) []fixtures.Location {
+	t.Helper()
+	locs, err := s.Store().Locations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return locs
 }

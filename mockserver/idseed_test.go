@@ -59,7 +59,7 @@ func TestIDSeedSkipsIDsInTheState(t *testing.T) {
 	firstTask := task.obj("task")["id"].(string)
 	// The state as it is now becomes the state at start of mocks with the same seed, whose first
 	// draw is the first contact's id and whose second is the task's.
-	state := h.srv.Store().Snapshot()
+	state := snapshot(t, h.srv)
 	h2 := newHarness(t, func(c *Config) { c.IDSeed = 5; c.Initial = state })
 	again := h2.do(http.MethodPost, "/contacts/", h2.full, map[string]any{"locationId": locA, "firstName": "Two"}).must(t, http.StatusCreated)
 	if id := again.obj("contact")["id"].(string); id == firstContact {

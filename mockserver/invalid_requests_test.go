@@ -540,7 +540,7 @@ func invalidHarness(t *testing.T) (*harness, map[string]string) {
 		c.RateLimits = RateLimits{Off: true}
 		c.MaxBody = int64(invalidMaxBody)
 	})
-	company, err := h.srv.MintCompanyToken(companyX, h.srv.adminTokenScopes(UserTypeCompany), 0)
+	company, err := h.srv.MintCompanyToken(companyX, h.srv.auth.AdminTokenScopes(UserTypeCompany), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -652,7 +652,7 @@ func sendInvalid(t *testing.T, h *harness, token string, op *spec.Operation, cas
 		switch {
 		case c.want == 0:
 			if r.Status < 300 {
-				if err := h.srv.store.Restore(h.srv.cfg.Initial); err != nil {
+				if err := h.srv.store.Restore(context.Background(), h.srv.cfg.Initial); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -2,15 +2,11 @@ package mockserver
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/contactsmock/contactsmock/spec"
 )
 
 // requests lists the journal through the admin API.
@@ -176,41 +172,6 @@ func TestJournalFilters(t *testing.T) {
 				t.Errorf("messages %q, want %q", got, tc.want)
 			}
 		})
-	}
-}
-
-// TestJournalConcurrent records from many goroutines into a small ring: it keeps exactly its size,
-// newest first, with no sequence number twice (run with -race).
-func TestJournalConcurrent(t *testing.T) {
-	const size, goroutines, each = 300, 32, 100
-	j := newJournal(size, false)
-	op := spec.MustDefault().Operation("get-contact")
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Go(func() {
-			r := httptest.NewRequest(http.MethodGet, "/contacts/g"+strconv.Itoa(g), nil)
-			for range each {
-				j.record(&call{r: r, op: op}, response{status: 200}, nil, arrival{real: time.Now()}, "")
-			}
-		})
-	}
-	// Read while writing too.
-	wg.Go(func() {
-		for range 50 {
-			if n := len(j.list(journalFilter{})); n > size {
-				t.Errorf("%d entries, more than %d", n, size)
-			}
-		}
-	})
-	wg.Wait()
-	got := j.list(journalFilter{})
-	if len(got) != size {
-		t.Fatalf("%d entries, want %d", len(got), size)
-	}
-	for i, e := range got {
-		if want := uint64(goroutines*each - i); e.seq != want {
-			t.Fatalf("entry %d: seq %d, want %d", i, e.seq, want)
-		}
 	}
 }
 

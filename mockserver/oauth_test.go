@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/contactsmock/contactsmock/mockserver/oauth"
 )
 
 // Companies of the OAuth tests: location A belongs to companyX, location B to companyY.
@@ -251,7 +253,7 @@ func TestTokenGrants(t *testing.T) {
 				return h.form("/oauth/token", "", url.Values{"client_id": {"cc-client"}, "client_secret": {"cc-secret"},
 					"grant_type": {GrantClientCredentials}, "user_type": {UserTypeCompany}})
 			},
-			want:      map[string]any{"userType": UserTypeCompany, "companyId": companyX, "scope": ScopeOAuthWrite + " " + ScopeContactsReadonly, "userId": mockUserID},
+			want:      map[string]any{"userType": UserTypeCompany, "companyId": companyX, "scope": ScopeOAuthWrite + " " + ScopeContactsReadonly, "userId": oauth.MockUserID},
 			lacks:     []string{"refresh_token", "refreshTokenId", "locationId"},
 			apiStatus: http.StatusUnauthorized,
 		},

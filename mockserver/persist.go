@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +18,11 @@ import (
 func (s *Server) SaveState(path string) error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
-	return writeFileAtomic(path, s.store.Snapshot())
+	doc, err := s.store.Snapshot(context.Background())
+	if err != nil {
+		return fmt.Errorf("mockserver: state file: %w", err)
+	}
+	return writeFileAtomic(path, doc)
 }
 
 func writeFileAtomic(path string, doc fixtures.Document) (err error) {

@@ -12,7 +12,7 @@ import (
 // Polling triggers (a Zap's "new contact" and "new or updated contact" triggers) read the newest
 // items first and dedupe on a key. These tests pin the requests README recommends.
 
-func ids(list []any) []string {
+func idList(list []any) []string {
 	out := make([]string, 0, len(list))
 	for _, c := range list {
 		id, _ := c.(map[string]any)["id"].(string)
@@ -37,7 +37,7 @@ func TestPollingNewContacts(t *testing.T) {
 	c4 := create("Four") // same millisecond as c3: creation order breaks the tie
 
 	r := h.do(http.MethodGet, "/contacts/?locationId="+locA+"&limit=3", h.full, nil).must(t, 200)
-	first := ids(r.Body["contacts"].([]any))
+	first := idList(r.Body["contacts"].([]any))
 	newest := []string{c4, c3, c2}
 	if !slices.Equal(first, newest) {
 		t.Fatalf("first page %v, want %v", first, newest)
@@ -50,7 +50,7 @@ func TestPollingNewContacts(t *testing.T) {
 			"startAfter":   {strconv.FormatInt(int64(meta["startAfter"].(float64)), 10)},
 			"startAfterId": {meta["startAfterId"].(string)}}
 		r = h.do(http.MethodGet, "/contacts/?"+q.Encode(), h.full, nil).must(t, 200)
-		all = append(all, ids(r.Body["contacts"].([]any))...)
+		all = append(all, idList(r.Body["contacts"].([]any))...)
 		meta = r.obj("meta")
 	}
 	want := append(newest, c1, ctBob, ctAlice)

@@ -94,7 +94,11 @@ func goInternals(msg string) string {
 // stateBytes is the whole state of the store, encoded: two calls give equal bytes exactly when the
 // states are equal.
 func stateBytes(s *Server) []byte {
-	data, err := json.Marshal(s.store.Snapshot())
+	doc, err := s.Store().Snapshot(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	data, err := json.Marshal(doc)
 	if err != nil {
 		panic(err)
 	}

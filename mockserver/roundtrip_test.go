@@ -68,7 +68,7 @@ func TestWhatTheAPIStoresLoadsBack(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := fixtures.Write(&b, h.srv.Store().Snapshot()); err != nil {
+	if err := fixtures.Write(&b, snapshot(t, h.srv)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := fixtures.Parse(b.Bytes(), "json"); err != nil {

@@ -417,7 +417,7 @@ func TestDeleteCascades(t *testing.T) {
 	if r.str("message") != "Contact with id "+ctAlice+" not found" {
 		t.Errorf("body %s", r.Raw)
 	}
-	doc := h.srv.Store().Snapshot()
+	doc := snapshot(t, h.srv)
 	for _, l := range doc.Locations {
 		for _, c := range l.Contacts {
 			if c.ID == ctAlice {
@@ -430,7 +430,7 @@ func TestDeleteCascades(t *testing.T) {
 			}
 		}
 	}
-	if st := h.srv.Store().Stats(); st.Tasks != 0 || st.Notes != 0 {
+	if st := stats(t, h.srv); st.Tasks != 0 || st.Notes != 0 {
 		t.Errorf("tasks or notes left behind: %+v", st)
 	}
 	// Bulk tagging reports the deleted id.
@@ -619,7 +619,7 @@ func TestTasksNotesFollowersMemberships(t *testing.T) {
 
 func contactRecord(t *testing.T, h *harness, id string) fixtures.ContactRecord {
 	t.Helper()
-	for _, l := range h.srv.Store().Snapshot().Locations {
+	for _, l := range snapshot(t, h.srv).Locations {
 		for _, c := range l.Contacts {
 			if c.ID == id {
 				return c
@@ -688,7 +688,7 @@ func TestConcurrentMixedTraffic(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	if st := h.srv.Store().Stats(); st.Contacts != 3+workers*each {
+	if st := stats(t, h.srv); st.Contacts != 3+workers*each {
 		t.Errorf("%d contacts, want %d", st.Contacts, 3+workers*each)
 	}
 	alice := h.do("GET", "/contacts/"+ctAlice, h.ro, nil).must(t, 200).obj("contact")

@@ -524,7 +524,7 @@ func (st *stress) checkEnd(workers []*stressWorker) {
 		}
 	}
 	// Counts: the store's, the list's, the search's and the workers' agree.
-	stats := h.srv.Store().Stats()
+	stats := stats(t, h.srv)
 	list := h.do("GET", "/contacts/?locationId="+locA+"&limit=1", h.ro, nil).must(t, 200).obj("meta")["total"]
 	search := h.do("POST", "/contacts/search", h.ro, map[string]any{"locationId": locA, "pageLimit": 1}).must(t, 200).Body["total"]
 	listB := h.do("GET", "/contacts/?locationId="+locB+"&limit=1", h.fullB, nil).must(t, 200).obj("meta")["total"]
@@ -538,7 +538,7 @@ func (st *stress) checkEnd(workers []*stressWorker) {
 	}
 	// Every task and note is under an existing contact, and they are exactly those created and not
 	// deleted (a deleted contact's went with it).
-	snap := h.srv.Store().Snapshot()
+	snap := snapshot(t, h.srv)
 	tasks, notes := map[string]string{}, map[string]string{}
 	for _, l := range snap.Locations {
 		for _, c := range l.Contacts {

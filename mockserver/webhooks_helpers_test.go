@@ -251,7 +251,7 @@ func assertNoDeliveryGoroutines(t *testing.T) {
 	buf := make([]byte, 1<<20)
 	for range 1000 {
 		n := runtime.Stack(buf, true)
-		if !strings.Contains(string(buf[:n]), "mockserver.(*webhooks).run") {
+		if !strings.Contains(string(buf[:n]), "webhooks.(*Dispatcher).run") {
 			return
 		}
 		runtime.Gosched()

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/contactsmock/contactsmock/fixtures"
-	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
 // TestWebhookLatencyUnderLoad creates 1,000 contacts from 8 concurrent clients and measures, per
@@ -40,7 +38,7 @@ func TestWebhookLatencyUnderLoad(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer recv.Close()
-	h.register(recv.URL, map[string]any{"events": []string{store.ContactCreate}})
+	h.register(recv.URL, map[string]any{"events": []string{state.ContactCreate}})
 
 	var wg sync.WaitGroup
 	begin := time.Now()
@@ -99,7 +97,7 @@ func TestWebhookLatencyPaced(t *testing.T) {
 		got <- time.Now()
 	}))
 	defer recv.Close()
-	h.register(recv.URL, map[string]any{"events": []string{store.ContactCreate}})
+	h.register(recv.URL, map[string]any{"events": []string{state.ContactCreate}})
 	var lat []time.Duration
 	for i := range total {
 		h.do(http.MethodPost, "/contacts/", h.full, map[string]any{"locationId": locA, "firstName": fmt.Sprint("Paced", i)}).must(t, http.StatusCreated)
@@ -118,27 +116,4 @@ func percentiles(ds []time.Duration) string {
 	slices.Sort(ds)
 	at := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
 	return fmt.Sprintf("p50 %v, p90 %v, p99 %v, max %v", at(0.50), at(0.90), at(0.99), ds[len(ds)-1])
-}
-
-// BenchmarkWebhookEmit measures what the store's sink costs per event while the store's lock is
-// held (render the payload once, log and enqueue it for one registration).
-func BenchmarkWebhookEmit(b *testing.B) {
-	w, err := newWebhooks(Config{WebhookQueueSize: 1 << 20, WebhookLogSize: 1000}, time.Now, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	// A registration without a worker: this measures the enqueue alone.
-	r := &registration{id: "bench", url: "http://127.0.0.1:1/", wake: make(chan struct{}, 1)}
-	w.regs = []*registration{r}
-	c := fixtures.Contact{ID: "CtBenchAAAAAAAAAAAAA", LocationID: locA, FirstName: "Bench", LastName: "Mark",
-		Name: "Bench Mark", Email: "bench@example.com", Phone: "+15550000001", Tags: []string{"a", "b"},
-		CustomFields: []fixtures.CustomField{{ID: "CfAAAAAAAAAAAAAAAAAA", Value: json.RawMessage(`"x"`)}}, DateAdded: 1}
-	e := store.Event{Type: store.ContactUpdate, LocationID: locA, Contact: &c}
-	b.ReportAllocs()
-	for b.Loop() {
-		w.emit(e)
-		if len(r.queue) > 10000 {
-			r.queue = r.queue[:0]
-		}
-	}
 }

@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/contactsmock/contactsmock/mockserver/store"
+	"github.com/contactsmock/contactsmock/mockserver/state"
+	"github.com/contactsmock/contactsmock/mockserver/webhooks"
 	"github.com/contactsmock/contactsmock/spec"
 )
 
@@ -52,33 +53,33 @@ func TestWebhookEveryEvent(t *testing.T) {
 	var wants []want
 	x := h.createContact(map[string]any{"firstName": "Eve", "email": "eve@example.com", "tags": []string{"New"},
 		"city": "Oakland", "customFields": []any{map[string]any{"id": "CfAAAAAAAAAAAAAAAAAA", "field_value": "gold"}}})
-	wants = append(wants, want{store.ContactCreate, x})
+	wants = append(wants, want{state.ContactCreate, x})
 	h.do(http.MethodPut, "/contacts/"+x, h.full, map[string]any{"firstName": "Evelyn"}).must(t, 200)
-	wants = append(wants, want{store.ContactUpdate, x})
+	wants = append(wants, want{state.ContactUpdate, x})
 	h.do(http.MethodPut, "/contacts/"+ctAlice, h.full, map[string]any{"lastName": "Arrow"}).must(t, 200)
-	wants = append(wants, want{store.ContactUpdate, ctAlice})
+	wants = append(wants, want{state.ContactUpdate, ctAlice})
 	h.do(http.MethodPost, "/contacts/"+x+"/tags", h.full, map[string]any{"tags": []string{"Hot"}}).must(t, 201)
-	wants = append(wants, want{store.ContactTagUpdate, x})
+	wants = append(wants, want{state.ContactTagUpdate, x})
 	h.do(http.MethodPut, "/contacts/"+x, h.full, map[string]any{"dnd": true,
 		"dndSettings": map[string]any{"SMS": map[string]any{"status": "active", "message": "STOP"}}}).must(t, 200)
-	wants = append(wants, want{store.ContactDndUpdate, x})
+	wants = append(wants, want{state.ContactDndUpdate, x})
 	n := h.do(http.MethodPost, "/contacts/"+x+"/notes", h.full, map[string]any{"body": "hello"}).must(t, 201).obj("note")["id"].(string)
-	wants = append(wants, want{store.NoteCreate, x})
+	wants = append(wants, want{state.NoteCreate, x})
 	h.do(http.MethodPost, "/contacts/"+ctAlice+"/notes", h.full, map[string]any{"body": "for alice"}).must(t, 201)
-	wants = append(wants, want{store.NoteCreate, ctAlice})
+	wants = append(wants, want{state.NoteCreate, ctAlice})
 	h.do(http.MethodPut, "/contacts/"+x+"/notes/"+n, h.full, map[string]any{"body": "hello again"}).must(t, 200)
-	wants = append(wants, want{store.NoteUpdate, x})
+	wants = append(wants, want{state.NoteUpdate, x})
 	tk := h.do(http.MethodPost, "/contacts/"+x+"/tasks", h.full, map[string]any{"title": "Call", "body": "about the quote",
 		"dueDate": "2026-03-08T10:00:00Z", "completed": false}).must(t, 201).obj("task")["id"].(string)
-	wants = append(wants, want{store.TaskCreate, x})
+	wants = append(wants, want{state.TaskCreate, x})
 	h.do(http.MethodPut, "/contacts/"+x+"/tasks/"+tk+"/completed", h.full, map[string]any{"completed": true}).must(t, 200)
-	wants = append(wants, want{store.TaskComplete, x})
+	wants = append(wants, want{state.TaskComplete, x})
 	h.do(http.MethodDelete, "/contacts/"+x+"/tasks/"+tk, h.full, nil).must(t, 200)
-	wants = append(wants, want{store.TaskDelete, x})
+	wants = append(wants, want{state.TaskDelete, x})
 	h.do(http.MethodDelete, "/contacts/"+x+"/notes/"+n, h.full, nil).must(t, 200)
-	wants = append(wants, want{store.NoteDelete, x})
+	wants = append(wants, want{state.NoteDelete, x})
 	h.do(http.MethodDelete, "/contacts/"+x, h.full, nil).must(t, 200)
-	wants = append(wants, want{store.ContactDelete, x})
+	wants = append(wants, want{state.ContactDelete, x})
 
 	seenTypes := map[string]int{}
 	seenIDs := map[string]bool{}
@@ -108,7 +109,7 @@ func TestWebhookEveryEvent(t *testing.T) {
 			t.Errorf("webhook %d does not start with type, locationId, id and end with webhookId: %s", i, k.Body)
 		}
 		allowed := payloadKeys[kindOf(w.event)]
-		if w.event == store.ContactDndUpdate {
+		if w.event == state.ContactDndUpdate {
 			allowed = append(slices.Clone(allowed), "dndSettings")
 		}
 		for key := range m {
@@ -127,34 +128,34 @@ func TestWebhookEveryEvent(t *testing.T) {
 		seenTypes[w.event]++
 
 		switch w.event {
-		case store.ContactCreate:
+		case state.ContactCreate:
 			if m["city"] != "Oakland" || fmt.Sprint(m["tags"]) != "[new]" || fmt.Sprint(m["customFields"]) != "[map[id:CfAAAAAAAAAAAAAAAAAA value:gold]]" ||
 				fmt.Sprint(m["attachments"]) != "[]" || m["dnd"] != false {
 				t.Errorf("ContactCreate payload %s", k.Body)
 			}
-		case store.ContactTagUpdate:
+		case state.ContactTagUpdate:
 			if fmt.Sprint(m["tags"]) != "[new hot]" {
 				t.Errorf("ContactTagUpdate tags %v", m["tags"])
 			}
-		case store.ContactDndUpdate:
+		case state.ContactDndUpdate:
 			if m["dnd"] != true || fmt.Sprint(m["dndSettings"]) != "map[SMS:map[message:STOP status:active]]" {
 				t.Errorf("ContactDndUpdate payload %s", k.Body)
 			}
-		case store.NoteUpdate:
+		case state.NoteUpdate:
 			if m["body"] != "hello again" {
 				t.Errorf("NoteUpdate body %v", m["body"])
 			}
-		case store.TaskComplete:
+		case state.TaskComplete:
 			if m["completed"] != true || m["title"] != "Call" || m["dueDate"] != "2026-03-08T10:00:00.000Z" {
 				t.Errorf("TaskComplete payload %s", k.Body)
 			}
-		case store.ContactDelete:
+		case state.ContactDelete:
 			if m["firstName"] != "Evelyn" {
 				t.Errorf("ContactDelete should carry the contact as it was: %s", k.Body)
 			}
 		}
 	}
-	for _, ev := range store.EventTypes {
+	for _, ev := range state.EventTypes {
 		if seenTypes[ev] == 0 {
 			t.Errorf("no %s received", ev)
 		}
@@ -188,42 +189,42 @@ func TestWebhookTriggers(t *testing.T) {
 		calls []call
 		want  []string
 	}{
-		{"create", []call{post("/contacts/", map[string]any{"locationId": locA, "firstName": "Eve"})}, []string{store.ContactCreate}},
-		{"create with tags and dnd", []call{post("/contacts/", map[string]any{"locationId": locA, "tags": []string{"a"}, "dnd": true})}, []string{store.ContactCreate}},
-		{"update fields", []call{put(alice, map[string]any{"city": "Oslo"})}, []string{store.ContactUpdate}},
-		{"update tags only", []call{put(alice, map[string]any{"tags": []string{"x"}})}, []string{store.ContactTagUpdate}},
+		{"create", []call{post("/contacts/", map[string]any{"locationId": locA, "firstName": "Eve"})}, []string{state.ContactCreate}},
+		{"create with tags and dnd", []call{post("/contacts/", map[string]any{"locationId": locA, "tags": []string{"a"}, "dnd": true})}, []string{state.ContactCreate}},
+		{"update fields", []call{put(alice, map[string]any{"city": "Oslo"})}, []string{state.ContactUpdate}},
+		{"update tags only", []call{put(alice, map[string]any{"tags": []string{"x"}})}, []string{state.ContactTagUpdate}},
 		{"update tags to the same list", []call{put(alice, map[string]any{"tags": []string{"vip", "lead"}})}, nil},
 		{"update that changes nothing", []call{put(alice, map[string]any{"firstName": "Alice"})}, nil},
-		{"update dnd only", []call{put(alice, map[string]any{"dnd": true})}, []string{store.ContactDndUpdate}},
+		{"update dnd only", []call{put(alice, map[string]any{"dnd": true})}, []string{state.ContactDndUpdate}},
 		{"update fields, tags and dnd", []call{put(alice, map[string]any{"city": "Oslo", "tags": []string{"x"}, "dnd": true})},
-			[]string{store.ContactUpdate, store.ContactTagUpdate, store.ContactDndUpdate}},
-		{"upsert creates", []call{post("/contacts/upsert", map[string]any{"locationId": locA, "email": "new@example.com"})}, []string{store.ContactCreate}},
-		{"upsert updates", []call{post("/contacts/upsert", map[string]any{"locationId": locA, "email": "alice@example.com", "city": "Oslo"})}, []string{store.ContactUpdate}},
-		{"upsert updates tags", []call{post("/contacts/upsert", map[string]any{"locationId": locA, "email": "alice@example.com", "tags": []string{"z"}})}, []string{store.ContactTagUpdate}},
-		{"delete (children go silently)", []call{del(alice)}, []string{store.ContactDelete}},
-		{"add tags", []call{post(alice+"/tags", map[string]any{"tags": []string{"New"}})}, []string{store.ContactTagUpdate}},
+			[]string{state.ContactUpdate, state.ContactTagUpdate, state.ContactDndUpdate}},
+		{"upsert creates", []call{post("/contacts/upsert", map[string]any{"locationId": locA, "email": "new@example.com"})}, []string{state.ContactCreate}},
+		{"upsert updates", []call{post("/contacts/upsert", map[string]any{"locationId": locA, "email": "alice@example.com", "city": "Oslo"})}, []string{state.ContactUpdate}},
+		{"upsert updates tags", []call{post("/contacts/upsert", map[string]any{"locationId": locA, "email": "alice@example.com", "tags": []string{"z"}})}, []string{state.ContactTagUpdate}},
+		{"delete (children go silently)", []call{del(alice)}, []string{state.ContactDelete}},
+		{"add tags", []call{post(alice+"/tags", map[string]any{"tags": []string{"New"}})}, []string{state.ContactTagUpdate}},
 		{"add a tag already there", []call{post(alice+"/tags", map[string]any{"tags": []string{"VIP"}})}, nil},
-		{"remove tags", []call{{http.MethodDelete, alice + "/tags", map[string]any{"tags": []string{"vip"}}}}, []string{store.ContactTagUpdate}},
+		{"remove tags", []call{{http.MethodDelete, alice + "/tags", map[string]any{"tags": []string{"vip"}}}}, []string{state.ContactTagUpdate}},
 		{"bulk tags", []call{post("/contacts/bulk/tags/update/add", map[string]any{"locationId": locA, "contacts": []string{ctAlice, ctBob}, "tags": []string{"batch"}})},
-			[]string{store.ContactTagUpdate, store.ContactTagUpdate}},
+			[]string{state.ContactTagUpdate, state.ContactTagUpdate}},
 		{"bulk business", []call{post("/contacts/bulk/business", map[string]any{"locationId": locA, "ids": []string{ctAlice, ctBob}, "businessId": bizA})},
-			[]string{store.ContactUpdate}}, // Alice is in the business already
+			[]string{state.ContactUpdate}}, // Alice is in the business already
 		{"followers change the contact", []call{
 			post(alice+"/followers", map[string]any{"followers": []string{userA}}),
 			post(alice+"/followers", map[string]any{"followers": []string{userA}}),
-		}, []string{store.ContactUpdate}},
+		}, []string{state.ContactUpdate}},
 		{"campaigns, workflows", []call{
 			post(alice+"/campaigns/CampAAAAAAAAAAAAAAAA", map[string]any{}),
 			post(alice+"/workflow/FlowAAAAAAAAAAAAAAAA", map[string]any{}),
 		}, nil},
-		{"task create", []call{post(alice+"/tasks", map[string]any{"title": "T", "dueDate": "2026-03-08T10:00:00Z", "completed": false})}, []string{store.TaskCreate}},
+		{"task create", []call{post(alice+"/tasks", map[string]any{"title": "T", "dueDate": "2026-03-08T10:00:00Z", "completed": false})}, []string{state.TaskCreate}},
 		{"task update without completing", []call{put(task, map[string]any{"title": "T2"})}, nil},
 		{"task completed, twice", []call{put(task+"/completed", map[string]any{"completed": true}), put(task+"/completed", map[string]any{"completed": true})},
-			[]string{store.TaskComplete}},
-		{"task completed through update", []call{put(task, map[string]any{"completed": true})}, []string{store.TaskComplete}},
-		{"task delete", []call{del(task)}, []string{store.TaskDelete}},
+			[]string{state.TaskComplete}},
+		{"task completed through update", []call{put(task, map[string]any{"completed": true})}, []string{state.TaskComplete}},
+		{"task delete", []call{del(task)}, []string{state.TaskDelete}},
 		{"note create, update, delete", []call{post(alice+"/notes", map[string]any{"body": "n"}), put(note, map[string]any{"body": "m"}), del(note)},
-			[]string{store.NoteCreate, store.NoteUpdate, store.NoteDelete}},
+			[]string{state.NoteCreate, state.NoteUpdate, state.NoteDelete}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -244,7 +245,7 @@ func TestWebhookTriggers(t *testing.T) {
 func TestWebhookFilters(t *testing.T) {
 	h := newHookHarness(t)
 	rc := h.receiver(nil)
-	onlyTags := h.register(rc.url(), map[string]any{"events": []string{store.ContactTagUpdate}})
+	onlyTags := h.register(rc.url(), map[string]any{"events": []string{state.ContactTagUpdate}})
 	onlyB := h.register(rc.url(), map[string]any{"locationId": locB})
 	all := h.register(rc.url(), nil)
 	h.do(http.MethodPost, "/contacts/"+ctAlice+"/tags", h.full, map[string]any{"tags": []string{"x"}}).must(t, 201)
@@ -257,7 +258,7 @@ func TestWebhookFilters(t *testing.T) {
 		fmt.Sprint(got[all]) != "[ContactUpdate@"+locB+" ContactTagUpdate@"+locA+"]" {
 		t.Errorf("deliveries by registration %v", got)
 	}
-	if ds := h.srv.WebhookDeliveries(WebhookDeliveryFilter{RegistrationID: all, EventType: store.ContactUpdate, Limit: 5}); len(ds) != 1 || ds[0].ContactID != ctCarol {
+	if ds := h.srv.WebhookDeliveries(WebhookDeliveryFilter{RegistrationID: all, EventType: state.ContactUpdate, Limit: 5}); len(ds) != 1 || ds[0].ContactID != ctCarol {
 		t.Errorf("filtered log %+v", ds)
 	}
 }
@@ -398,9 +399,9 @@ func TestWebhookGoneUnsubscribes(t *testing.T) {
 		states = append(states, d.State+": "+d.LastError)
 	}
 	want := []string{
-		WebhookFailed + ": " + errWebhookGone.Error(),
-		WebhookDropped + ": " + errWebhookGone.Error(),
-		WebhookDropped + ": " + errWebhookGone.Error(),
+		WebhookFailed + ": " + "the receiver answered 410 Gone: the registration was removed",
+		WebhookDropped + ": " + "the receiver answered 410 Gone: the registration was removed",
+		WebhookDropped + ": " + "the receiver answered 410 Gone: the registration was removed",
 	}
 	if !slices.Equal(states, want) {
 		t.Errorf("deliveries %q, want %q", states, want)
@@ -545,7 +546,7 @@ func TestWebhookAdminRegistration(t *testing.T) {
 		t.Errorf("created %s", r.Raw)
 	}
 	all := h.do(http.MethodPost, "/__admin/webhooks", "", map[string]any{"url": "http://127.0.0.1:1/x"}).must(t, http.StatusCreated)
-	if fmt.Sprint(all.Body["events"]) != fmt.Sprint(store.EventTypes) || all.Body["locationId"] != nil {
+	if fmt.Sprint(all.Body["events"]) != fmt.Sprint(state.EventTypes) || all.Body["locationId"] != nil {
 		t.Errorf("registration without events or location: %s", all.Raw)
 	}
 	list := h.do(http.MethodGet, "/__admin/webhooks", "", nil).must(t, 200).Body["webhooks"].([]any)
@@ -594,7 +595,7 @@ func TestWebhookKeys(t *testing.T) {
 	}
 	for name, bad := range map[string]string{
 		"not PEM":    "hello",
-		"public key": string(publicKeyPEM(pub)),
+		"public key": string(webhooks.PublicKeyPEM(pub)),
 		"garbage":    "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
 	} {
 		if _, err := ParseWebhookKey([]byte(bad)); err == nil {
@@ -621,13 +622,13 @@ func TestWebhookURLsFromConfig(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = srv.Close(context.Background()) })
 	regs := srv.WebhookRegistrations()
-	if len(regs) != 1 || regs[0].URL != rc.url() || len(regs[0].Events) != len(store.EventTypes) || regs[0].LocationID != "" {
+	if len(regs) != 1 || regs[0].URL != rc.url() || len(regs[0].Events) != len(state.EventTypes) || regs[0].LocationID != "" {
 		t.Fatalf("registrations at start %+v", regs)
 	}
-	if _, err := srv.Store().AddTags(locA, ctAlice, []string{"from-config"}); err != nil {
+	if _, err := srv.Store().AddTags(context.Background(), locA, ctAlice, []string{"from-config"}); err != nil {
 		t.Fatal(err)
 	}
-	if m := rc.next(t).decode(t); m["type"] != store.ContactTagUpdate {
+	if m := rc.next(t).decode(t); m["type"] != state.ContactTagUpdate {
 		t.Errorf("got %v", m)
 	}
 	if err := srv.Close(context.Background()); err != nil {
@@ -653,7 +654,7 @@ func TestWebhookCloseAbandons(t *testing.T) {
 	}
 	assertNoDeliveryGoroutines(t)
 	for _, d := range h.srv.WebhookDeliveries(WebhookDeliveryFilter{}) {
-		if d.State != WebhookDropped || d.LastError != errWebhookClosed.Error() {
+		if d.State != WebhookDropped || d.LastError != "mockserver: closed" {
 			t.Errorf("after Close: %s %q", d.State, d.LastError)
 		}
 	}
@@ -672,7 +673,7 @@ func TestWebhookStrictModeValidatesPayloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contact := sp.WebhookSchema(store.ContactTagUpdate)
+	contact := sp.WebhookSchema(state.ContactTagUpdate)
 	contact.Required = append(contact.Required, "gender")
 	srv, err := New(Config{Spec: sp, Initial: testDoc(), StrictResponses: true, WebhookSleep: (&hookSleeper{}).sleep})
 	if err != nil {
@@ -683,10 +684,10 @@ func TestWebhookStrictModeValidatesPayloads(t *testing.T) {
 	if _, err := srv.RegisterWebhook(rc.url(), nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Store().AddTags(locA, ctAlice, []string{"x"}); err != nil {
+	if _, err := srv.Store().AddTags(context.Background(), locA, ctAlice, []string{"x"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Store().CreateNote(locA, ctAlice, store.NoteInput{Body: store.Of("n")}); err != nil {
+	if _, err := srv.Store().CreateNote(context.Background(), locA, ctAlice, state.NoteInput{Body: state.Of("n")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Close(context.Background()); err != nil {
@@ -694,7 +695,7 @@ func TestWebhookStrictModeValidatesPayloads(t *testing.T) {
 	}
 	vs := srv.Violations()
 	var we *spec.WebhookError
-	if len(vs) != 1 || !errors.As(vs[0], &we) || we.Event != store.ContactTagUpdate || !strings.Contains(vs[0].Error(), "/gender") {
+	if len(vs) != 1 || !errors.As(vs[0], &we) || we.Event != state.ContactTagUpdate || !strings.Contains(vs[0].Error(), "/gender") {
 		t.Errorf("violations %v, want one ContactTagUpdate missing gender", vs)
 	}
 }
@@ -702,38 +703,8 @@ func TestWebhookStrictModeValidatesPayloads(t *testing.T) {
 // TestWebhookEventsDeclared keeps the store's events and the document's x-webhooks in step.
 func TestWebhookEventsDeclared(t *testing.T) {
 	declared := spec.MustDefault().Webhooks()
-	emitted := slices.Sorted(slices.Values(store.EventTypes))
+	emitted := slices.Sorted(slices.Values(state.EventTypes))
 	if !slices.Equal(declared, emitted) {
 		t.Errorf("the document declares %v, the store emits %v", declared, emitted)
-	}
-}
-
-func TestRetryAfterParsing(t *testing.T) {
-	now := mustTime(testTime)
-	for _, tc := range []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false}, {"5", 5 * time.Second, true}, {" 0 ", 0, true}, {"-3", 0, false}, {"soon", 0, false},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
-		{"99999999999999999999", 0, false},
-	} {
-		got, ok := parseRetryAfter(tc.in, now)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-	r := DefaultWebhookRetry
-	var got []time.Duration
-	for a := 1; a <= 8; a++ {
-		got = append(got, r.backoff(a))
-	}
-	if fmt.Sprint(got) != "[1s 2s 4s 8s 16s 30s 30s 30s]" {
-		t.Errorf("default backoff %v", got)
-	}
-	if p := (WebhookRetry{MaxAttempts: 2}).withDefaults(); p.RetryOn5xx || p.BaseDelay != time.Second || p.MaxDelay != 30*time.Second {
-		t.Errorf("partial policy %+v", p)
 	}
 }

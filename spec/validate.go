@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,6 +158,52 @@ func (o *Operation) decodeBody(contentType string, body []byte, decoded any, hav
 		}
 		return v, nil
 	}
+}
+
+// DecodeMessage words an error of decoding a body the way the live API words a validation failure.
+// For an API body the document has checked the types already, so what is left is a number beyond
+// what the field holds (a page of 1e300); the admin API's bodies are only checked here.
+func DecodeMessage(err error) string {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		field := ute.Field
+		if field == "" {
+			field = "body"
+		}
+		kind := reflect.Invalid
+		if ute.Type != nil {
+			kind = ute.Type.Kind()
+		}
+		switch {
+		case kind >= reflect.Int && kind <= reflect.Uint64:
+			if num, isNum := strings.CutPrefix(ute.Value, "number "); isNum {
+				f, perr := strconv.ParseFloat(num, 64)
+				switch {
+				case perr == nil && f > 0 && f == math.Trunc(f):
+					return field + " must not be greater than " + strconv.Itoa(math.MaxInt)
+				case perr == nil && f < 0 && f == math.Trunc(f):
+					return field + " must not be less than " + strconv.Itoa(math.MinInt)
+				}
+			}
+			return field + " must be an integer number"
+		case kind == reflect.Float32 || kind == reflect.Float64:
+			return field + " must be a number conforming to the specified constraints"
+		case kind == reflect.String:
+			return field + " must be a string"
+		case kind == reflect.Bool:
+			return field + " must be a boolean value"
+		case kind == reflect.Slice || kind == reflect.Array:
+			return field + " must be an array"
+		case kind == reflect.Struct || kind == reflect.Map || kind == reflect.Pointer:
+			return field + " must be an object"
+		}
+		return field + " has the wrong type"
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"json: ", "fixtures: ", "store: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
 }
 
 // JSONErrorMessage words a JSON decoding error the way the live API's body parser does.

@@ -73,8 +73,16 @@ func FuzzStateFile(f *testing.F) {
 		}
 		defer srv2.Close(context.Background())
 		var a, b bytes.Buffer
-		_ = fixtures.Write(&a, srv.Store().Snapshot())
-		_ = fixtures.Write(&b, srv2.Store().Snapshot())
+		before, err := srv.Store().Snapshot(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := srv2.Store().Snapshot(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = fixtures.Write(&a, before)
+		_ = fixtures.Write(&b, after)
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {
 			t.Fatal("the state changed across a save and a load")
 		}

@@ -89,7 +89,11 @@ func stateOf(t *testing.T, args ...string) []byte {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := fixtures.Write(&b, srv.Store().Snapshot()); err != nil {
+	doc, err := srv.Store().Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fixtures.Write(&b, doc); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

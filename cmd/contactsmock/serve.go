@@ -353,7 +353,10 @@ func (f *serveFlags) initialState() (fixtures.Document, string, error) {
 
 // printBanner tells the user how to call the mock.
 func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags) error {
-	locs := srv.Store().Locations()
+	locs, err := srv.Store().Locations(context.Background())
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "contactsmock is serving the Contacts API on %s\n\n", base)
 	fmt.Fprintf(&b, "  admin API:      %s/__admin/health%s\n", base, adminNote(f))

@@ -1,0 +1,145 @@
+package mockserver
+
+import (
+	"context"
+	"crypto/ed25519"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/clock"
+	"github.com/contactsmock/contactsmock/mockserver/faults"
+	"github.com/contactsmock/contactsmock/mockserver/ids"
+	"github.com/contactsmock/contactsmock/mockserver/journal"
+	"github.com/contactsmock/contactsmock/mockserver/oauth"
+	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
+	"github.com/contactsmock/contactsmock/mockserver/state"
+	"github.com/contactsmock/contactsmock/mockserver/webhooks"
+	"github.com/contactsmock/contactsmock/spec"
+)
+
+// Config configures a mock. The zero value is usable: the embedded document, an empty state, the
+// live rate limits, the wall clock.
+type Config struct {
+	// Spec is the OpenAPI document the mock serves; nil means the embedded one.
+	Spec *spec.Spec
+	// Initial is the state at start and after POST /__admin/reset.
+	Initial fixtures.Document
+	// Clock is the mock's time; nil means the wall clock (with State.ClockOffset).
+	Clock *Clock
+	// SearchLag makes writes visible to POST /contacts/search and GET /contacts/search/duplicate
+	// only SearchLag of wall time after they were made, as the live search index trails writes by
+	// seconds; every other read sees a write at once. 0 (the default) makes search consistent at
+	// once. The state at start, and what reset, seed and snapshot load, is searchable at once.
+	SearchLag time.Duration
+	// StrictVersion accepts only the documented Version value (2021-07-28) instead of every value
+	// the live server takes.
+	StrictVersion bool
+	// StrictResponses validates every response against the document before writing it. A response
+	// that does not conform is replaced by a 500 naming the problem and recorded (see Violations).
+	// Meant for tests: it costs most of the throughput.
+	StrictResponses bool
+	// RateLimits are the limits per (OAuth client, location); zero fields take DefaultRateLimits'.
+	// PUT /__admin/ratelimit changes them at run time.
+	RateLimits RateLimits
+	// Faults are put in force at start (see Fault and LoadFaults), into State.Faults or the
+	// default; the admin API adds and removes faults at run time.
+	Faults []Fault
+	// FaultSeed seeds the random draws of faults (probability, jitter); 0 picks one at random. The
+	// seed in use is reported by FaultSeed, GET /__admin/faults and GET /__admin/requests: start a
+	// mock with it (and the same faults) to replay a run.
+	FaultSeed int64
+	// IDSeed seeds the ids the mock gives what it creates (contacts, tasks, notes, and locations,
+	// appointments and businesses created without one): the same requests in the same order get
+	// the same ids on every run, and POST /__admin/reset starts the sequence again. 0 draws them
+	// at random. An id already in the state is never given again.
+	IDSeed int64
+	// JournalSize is the number of requests the journal keeps (default 1000); negative turns the
+	// journal off.
+	JournalSize int
+	// JournalBodies also records request and response bodies in the journal. They may hold
+	// personal data.
+	JournalBodies bool
+	// ClientID and ClientSecret are the default OAuth client's credentials; tokens minted by the
+	// admin API belong to it.
+	ClientID     string
+	ClientSecret string
+	// RedirectURIs are the default client's redirect URIs (exact URIs, prefixes ending in "*", or
+	// RedirectLoopback; see OAuthClient.RedirectAllowed); nil means DefaultRedirectURIs.
+	RedirectURIs []string
+	// Clients are OAuth clients besides the default one (more: POST /__admin/clients).
+	Clients []OAuthClient
+	// TokenTTL is the lifetime of access tokens (default 86399 s, as live).
+	TokenTTL time.Duration
+	// MaxBody caps request bodies (default 2 MiB); larger ones are answered 413.
+	MaxBody int64
+	// MaxStateBody caps the fixture documents the admin API loads (POST /__admin/seed,
+	// PUT /__admin/snapshot; default 512 MiB).
+	MaxStateBody int64
+	// Logger receives one line per notable event; nil discards.
+	Logger *slog.Logger
+	// AdminToken, when set, is required on every request of the admin API (/__admin/), as
+	// X-Admin-Token: <token> or Authorization: Bearer <token>, compared in constant time; without it
+	// the admin API answers 401. Empty leaves the admin API open, which is safe only on loopback
+	// (cmd/contactsmock refuses to listen beyond loopback without it).
+	AdminToken string
+
+	// Webhooks (see webhooks.go). WebhookURLs are registered at start for every event of every
+	// location.
+	WebhookURLs []string
+	// WebhookKey signs deliveries (x-ghl-signature); nil means a key generated at start.
+	WebhookKey ed25519.PrivateKey
+	// WebhookRetry is the retry policy; the zero value means DefaultWebhookRetry.
+	WebhookRetry WebhookRetry
+	// WebhookQueueSize bounds each registration's queue (default 1000); when it is full the oldest
+	// queued delivery is dropped.
+	WebhookQueueSize int
+	// WebhookLogSize bounds the delivery log (default 1000).
+	WebhookLogSize int
+	// WebhookTimeout bounds one delivery attempt (default 10 s).
+	WebhookTimeout time.Duration
+	// WebhookClient sends deliveries; nil means a client with WebhookTimeout that never follows
+	// redirects. Set it to reach TLS receivers with a test CA.
+	WebhookClient *http.Client
+	// WebhookSleep waits between retries; nil means a timer. Tests inject one that returns at once.
+	WebhookSleep func(ctx context.Context, d time.Duration) error
+
+	// State holds the implementations of the mock's state; each one left nil is the in-memory
+	// default, made from the fields above. A shared implementation (every replica of a mock on
+	// one store) is given here.
+	State State
+}
+
+// State are the implementations of the mock's state. With an implementation given, the fields
+// of Config that configure its in-memory default do not apply to it: Initial is still loaded into
+// a given Store (and reset to), but its clock, id sequence and search lag are its own.
+type State struct {
+	// Store holds locations, contacts and their children (default: memory.New with Config.Clock,
+	// IDs and SearchLag).
+	Store state.Store
+	// OAuth holds clients, codes, grants, access tokens and the consent settings.
+	OAuth oauth.Store
+	// RateLimits hold the limits in force (default: Config.RateLimits) and RateCounts the counts.
+	RateLimits ratelimit.Settings
+	RateCounts ratelimit.Counter
+	// Faults hold the faults in force and their counters (default: Config.Faults, FaultSeed).
+	Faults faults.Store
+	// Journal keeps the requests (default: a ring of Config.JournalSize).
+	Journal journal.Journal
+	// Webhooks hold registrations, queues and the delivery log and deliver them (default: a
+	// dispatcher configured by the Webhook* fields).
+	Webhooks webhooks.Hooks
+	// ClockOffset is the clock's offset (ignored when Config.Clock is set).
+	ClockOffset clock.Offset
+	// IDs is the id sequence of the default Store (default: seeded by Config.IDSeed, or random).
+	IDs ids.Source
+}
+
+// Defaults of Config.
+const (
+	DefaultClientID     = "6650c2b5a1f0e8c1d2a3b4c5-contactsmock"
+	DefaultClientSecret = "contactsmock-secret"
+	DefaultTokenTTL     = 86399 * time.Second
+	DefaultMaxBody      = 2 << 20
+)

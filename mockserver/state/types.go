@@ -1,0 +1,260 @@
+package state
+
+import (
+	"encoding/json"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+)
+
+// Contact is a stored contact as the state hands it out. It is never modified once handed out (a
+// change makes a new one), so it may be read after the store's lock is released and shared between
+// callers: whoever holds one must treat it, and everything its slices and pointers reach, as
+// read-only.
+type Contact struct {
+	fixtures.Contact
+	// encoded is the contact's JSON, made on first use (see AppendJSON).
+	encoded atomic.Pointer[[]byte]
+}
+
+// AppendJSON appends the contact's JSON, as fixtures.Contact.AppendJSON writes it. The bytes are
+// made once per stored contact and kept: a page of contacts then costs a copy per contact.
+func (s *Contact) AppendJSON(dst []byte) ([]byte, error) {
+	if b := s.encoded.Load(); b != nil {
+		return append(dst, *b...), nil
+	}
+	start := len(dst)
+	dst, err := s.Contact.AppendJSON(dst)
+	if err != nil {
+		return dst, err
+	}
+	b := append([]byte(nil), dst[start:]...)
+	s.encoded.Store(&b)
+	return dst, nil
+}
+
+// Opt is an optional JSON field that tells "absent" from "null" from a value, which PUT needs
+// ("email": null clears the email, an absent email leaves it alone).
+type Opt[T any] struct {
+	// Set is true when the field was present.
+	Set bool
+	// Null is true when it was present as null.
+	Null bool
+	// V is the value when present and not null.
+	V T
+}
+
+// Of returns a set Opt.
+func Of[T any](v T) Opt[T] { return Opt[T]{Set: true, V: v} }
+
+// UnmarshalJSON records presence and nullness.
+func (o *Opt[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		var zero T
+		o.V = zero
+		return nil
+	}
+	// The usual values, a plain string or a boolean, are read directly: json.Unmarshal would
+	// check and decode them again through reflection, with the same result.
+	switch p := any(&o.V).(type) {
+	case *string:
+		if s, ok := plainJSONString(b); ok {
+			*p = s
+			return nil
+		}
+	case *bool:
+		switch string(b) {
+		case "true":
+			*p = true
+			return nil
+		case "false":
+			*p = false
+			return nil
+		}
+	}
+	return json.Unmarshal(b, &o.V)
+}
+
+// plainJSONString returns the contents of a JSON string literal without escapes or control
+// characters, in valid UTF-8: the string json.Unmarshal would decode from it, byte for byte.
+func plainJSONString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	inner := b[1 : len(b)-1]
+	for _, c := range inner {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(inner) {
+		return "", false
+	}
+	return string(inner), true
+}
+
+// MarshalJSON writes the value, or null.
+func (o Opt[T]) MarshalJSON() ([]byte, error) {
+	if !o.Set || o.Null {
+		return []byte("null"), nil
+	}
+	return json.Marshal(o.V)
+}
+
+// Has reports whether the field carries a non-null value.
+func (o Opt[T]) Has() bool { return o.Set && !o.Null }
+
+// ContactInput is the body of create, update and upsert. The handler has validated it against the
+// document already; the store applies the live semantics.
+type ContactInput struct {
+	FirstName         Opt[string]               `json:"firstName"`
+	LastName          Opt[string]               `json:"lastName"`
+	Name              Opt[string]               `json:"name"`
+	Email             Opt[string]               `json:"email"`
+	Phone             Opt[string]               `json:"phone"`
+	CompanyName       Opt[string]               `json:"companyName"`
+	Timezone          Opt[string]               `json:"timezone"`
+	Gender            Opt[string]               `json:"gender"`
+	Source            Opt[string]               `json:"source"`
+	AssignedTo        Opt[string]               `json:"assignedTo"`
+	Address1          Opt[string]               `json:"address1"`
+	City              Opt[string]               `json:"city"`
+	State             Opt[string]               `json:"state"`
+	Country           Opt[string]               `json:"country"`
+	PostalCode        Opt[string]               `json:"postalCode"`
+	Website           Opt[string]               `json:"website"`
+	DateOfBirth       Opt[json.RawMessage]      `json:"dateOfBirth"`
+	DND               Opt[bool]                 `json:"dnd"`
+	DNDSettings       Opt[fixtures.DNDSettings] `json:"dndSettings"`
+	Tags              Opt[[]string]             `json:"tags"`
+	CustomFields      Opt[[]CustomFieldInput]   `json:"customFields"`
+	AttributionSource Opt[fixtures.Attribution] `json:"attributionSource"`
+}
+
+// CustomFieldInput is one custom field value on the write side: named by id or by key.
+type CustomFieldInput struct {
+	ID         string          `json:"id"`
+	Key        string          `json:"key"`
+	FieldValue json.RawMessage `json:"field_value"`
+}
+
+// TaskInput is the body of task create and update, and of the completed endpoint.
+type TaskInput struct {
+	Title      Opt[string]             `json:"title"`
+	Body       Opt[string]             `json:"body"`
+	AssignedTo Opt[string]             `json:"assignedTo"`
+	DueDate    Opt[fixtures.Timestamp] `json:"dueDate"`
+	Completed  Opt[bool]               `json:"completed"`
+}
+
+// NoteInput is the body of note create and update.
+type NoteInput struct {
+	Body   Opt[string] `json:"body"`
+	UserID Opt[string] `json:"userId"`
+	Title  Opt[string] `json:"title"`
+	Color  Opt[string] `json:"color"`
+	Pinned Opt[bool]   `json:"pinned"`
+}
+
+// ListQuery is GET /contacts/'s paging: newest first, a cursor of (startAfter, startAfterId).
+type ListQuery struct {
+	Limit        int
+	StartAfterID string
+	// StartAfter is the dateAdded (epoch ms) of the cursor contact; 0 means none.
+	StartAfter int64
+	Query      string
+}
+
+// ListPage is one page of GET /contacts/. Its contacts are read-only.
+type ListPage struct {
+	Contacts []*Contact
+	// Total counts every contact the query matches.
+	Total int
+	// Offset is the number of matching contacts before this page (for page numbers).
+	Offset int
+	// More reports whether a next page exists.
+	More bool
+}
+
+// SearchQuery is POST /contacts/search's body (locationId removed).
+type SearchQuery struct {
+	PageLimit   int      `json:"pageLimit"`
+	Page        int      `json:"page"`
+	SearchAfter []any    `json:"searchAfter"`
+	Filters     []Filter `json:"filters"`
+	Sort        []Sort   `json:"sort"`
+	Query       string   `json:"query"`
+}
+
+// Filter is a search filter, or a group of them.
+type Filter struct {
+	Field    string   `json:"field"`
+	Operator string   `json:"operator"`
+	Value    any      `json:"value"`
+	Group    string   `json:"group"`
+	Filters  []Filter `json:"filters"`
+}
+
+// Sort is one sort key of a search.
+type Sort struct {
+	Field     string `json:"field"`
+	Direction string `json:"direction"`
+}
+
+// SearchPage is one page of a search.
+type SearchPage struct {
+	Contacts []SearchHit
+	Total    int
+}
+
+// SearchHit is a contact (read-only) with its deep-paging cursor.
+type SearchHit struct {
+	Contact     *Contact
+	SearchAfter []any
+}
+
+// BulkTagResult is one contact's outcome in a bulk tag update.
+type BulkTagResult struct {
+	ContactID   string   `json:"contactId"`
+	Message     string   `json:"message"`
+	Type        string   `json:"type"`
+	OldTags     []string `json:"oldTags,omitempty"`
+	TagsAdded   []string `json:"tagsAdded,omitempty"`
+	TagsRemoved []string `json:"tagsRemoved,omitempty"`
+}
+
+// Event is a state change, named as the live webhook events are. A Store delivers them to its
+// subscriber in the order of the changes, after the change (see Store). The resources it points
+// to are never modified afterwards.
+type Event struct {
+	Type       string
+	LocationID string
+	// Contact is set for contact events (for ContactDelete, the contact as it was).
+	Contact *fixtures.Contact
+	Task    *fixtures.Task
+	Note    *fixtures.Note
+}
+
+// Event types.
+const (
+	ContactCreate    = "ContactCreate"
+	ContactUpdate    = "ContactUpdate"
+	ContactDelete    = "ContactDelete"
+	ContactTagUpdate = "ContactTagUpdate"
+	ContactDndUpdate = "ContactDndUpdate"
+	NoteCreate       = "NoteCreate"
+	NoteUpdate       = "NoteUpdate"
+	NoteDelete       = "NoteDelete"
+	TaskCreate       = "TaskCreate"
+	TaskComplete     = "TaskComplete"
+	TaskDelete       = "TaskDelete"
+)
+
+// EventTypes lists every event type the store emits.
+var EventTypes = []string{
+	ContactCreate, ContactUpdate, ContactDelete, ContactTagUpdate, ContactDndUpdate,
+	NoteCreate, NoteUpdate, NoteDelete, TaskCreate, TaskComplete, TaskDelete,
+}

@@ -1,0 +1,148 @@
+package webhooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/state"
+)
+
+// Webhook payloads: flat objects in the live field order, {type, locationId, id, ...resource
+// fields..., timestamp, webhookId} (reference §6.1). Unset optional strings are omitted, as in API
+// responses; the document's x-webhooks schemas describe them.
+
+// contactPayload is the body of the contact events. dndSettings is set for ContactDndUpdate only.
+type contactPayload struct {
+	Type         string                 `json:"type"`
+	LocationID   string                 `json:"locationId"`
+	ID           string                 `json:"id"`
+	Address1     string                 `json:"address1,omitempty"`
+	City         string                 `json:"city,omitempty"`
+	State        string                 `json:"state,omitempty"`
+	CompanyName  string                 `json:"companyName,omitempty"`
+	Country      string                 `json:"country,omitempty"`
+	Source       string                 `json:"source,omitempty"`
+	DateAdded    fixtures.Timestamp     `json:"dateAdded"`
+	DateOfBirth  string                 `json:"dateOfBirth,omitempty"`
+	DND          bool                   `json:"dnd"`
+	Email        string                 `json:"email,omitempty"`
+	Name         string                 `json:"name,omitempty"`
+	FirstName    string                 `json:"firstName,omitempty"`
+	LastName     string                 `json:"lastName,omitempty"`
+	Phone        string                 `json:"phone,omitempty"`
+	PostalCode   string                 `json:"postalCode,omitempty"`
+	Tags         []string               `json:"tags"`
+	Website      string                 `json:"website,omitempty"`
+	Attachments  []any                  `json:"attachments"`
+	AssignedTo   string                 `json:"assignedTo,omitempty"`
+	CustomFields []fixtures.CustomField `json:"customFields"`
+	DNDSettings  *fixtures.DNDSettings  `json:"dndSettings,omitempty"`
+	Timestamp    fixtures.Timestamp     `json:"timestamp"`
+}
+
+type notePayload struct {
+	Type       string             `json:"type"`
+	LocationID string             `json:"locationId"`
+	ID         string             `json:"id"`
+	Body       string             `json:"body"`
+	ContactID  string             `json:"contactId"`
+	DateAdded  fixtures.Timestamp `json:"dateAdded"`
+	Timestamp  fixtures.Timestamp `json:"timestamp"`
+}
+
+type taskPayload struct {
+	Type       string             `json:"type"`
+	LocationID string             `json:"locationId"`
+	ID         string             `json:"id"`
+	AssignedTo string             `json:"assignedTo,omitempty"`
+	Body       string             `json:"body,omitempty"`
+	ContactID  string             `json:"contactId"`
+	Title      string             `json:"title"`
+	DateAdded  fixtures.Timestamp `json:"dateAdded"`
+	DueDate    fixtures.Timestamp `json:"dueDate,omitzero"`
+	Completed  bool               `json:"completed"`
+	Timestamp  fixtures.Timestamp `json:"timestamp"`
+}
+
+// renderedEvent is an event's payload without its webhookId, which differs per registration.
+type renderedEvent struct {
+	prefix []byte // the JSON object without its closing brace
+}
+
+// eventIDs returns the id of the event's resource and of the contact it belongs to.
+func eventIDs(e state.Event) (resource, contact string) {
+	switch {
+	case e.Contact != nil:
+		return e.Contact.ID, e.Contact.ID
+	case e.Note != nil:
+		return e.Note.ID, e.Note.ContactID
+	case e.Task != nil:
+		return e.Task.ID, e.Task.ContactID
+	}
+	return "", ""
+}
+
+// body completes the payload with the webhookId.
+func (r *renderedEvent) body(webhookID string) []byte {
+	b := make([]byte, 0, len(r.prefix)+len(webhookID)+16)
+	b = append(b, r.prefix...)
+	b = append(b, `,"webhookId":`...)
+	id, _ := json.Marshal(webhookID)
+	b = append(b, id...)
+	return append(b, '}')
+}
+
+// renderEvent builds an event's payload; at is the event's time.
+func renderEvent(e state.Event, at time.Time) (*renderedEvent, error) {
+	ts := fixtures.At(at)
+	out := &renderedEvent{}
+	var v any
+	switch {
+	case e.Contact != nil:
+		c := e.Contact
+		p := contactPayload{
+			Type: e.Type, LocationID: e.LocationID, ID: c.ID, Address1: c.Address1, City: c.City,
+			State: c.State, CompanyName: c.CompanyName, Country: c.Country, Source: c.Source,
+			DateAdded: c.DateAdded, DateOfBirth: c.DateOfBirth, DND: c.DND, Email: c.Email, Name: c.Name,
+			FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, PostalCode: c.PostalCode,
+			Tags: c.Tags, Website: c.Website, Attachments: []any{}, AssignedTo: c.AssignedTo,
+			CustomFields: c.CustomFields, Timestamp: ts,
+		}
+		if p.Tags == nil {
+			p.Tags = []string{}
+		}
+		if p.CustomFields == nil {
+			p.CustomFields = []fixtures.CustomField{}
+		}
+		if e.Type == state.ContactDndUpdate {
+			p.DNDSettings = c.DNDSettings
+			if p.DNDSettings == nil {
+				p.DNDSettings = &fixtures.DNDSettings{}
+			}
+		}
+		v = p
+	case e.Note != nil:
+		n := e.Note
+		v = notePayload{Type: e.Type, LocationID: e.LocationID, ID: n.ID, Body: n.Body, ContactID: n.ContactID,
+			DateAdded: n.DateAdded, Timestamp: ts}
+	case e.Task != nil:
+		t := e.Task
+		v = taskPayload{Type: e.Type, LocationID: e.LocationID, ID: t.ID, AssignedTo: t.AssignedTo, Body: t.Body,
+			ContactID: t.ContactID, Title: t.Title, DateAdded: t.DateAdded, DueDate: t.DueDate,
+			Completed: t.Completed, Timestamp: ts}
+	default:
+		return nil, fmt.Errorf("webhooks: event %s carries no resource", e.Type)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("webhooks: rendering %s: %w", e.Type, err)
+	}
+	b := bytes.TrimRight(buf.Bytes(), "\n")
+	out.prefix = b[:len(b)-1] // drop the closing brace; body appends webhookId
+	return out, nil
+}
