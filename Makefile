@@ -47,10 +47,17 @@ fmt-check:
 ## imports: DESIGN.md's import direction (spec imports nothing of ours; mockserver never imports
 ## contract, suites, Ginkgo or Gomega; contract never imports mockserver; nothing imports cmd;
 ## bridge never imports contract or suites, and only bridge/inprocess imports mockserver;
-## spec/specdiff and bridge/shape import nothing of ours but spec)
+## spec/specdiff and bridge/shape import nothing of ours but spec) and ARCHITECTURE.md's inside the
+## mock (no subsystem imports the handlers, mockserver, or the admin API; the state packages, clock
+## and ids import no HTTP code)
 imports:
 	@$(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' $(PKGS) | awk -v m="$(MODULE)" '\
-	  { pkg=$$1; for (i=2;i<=NF;i++) { imp=$$i; \
+	  { pkg=$$1; sub_=(index(pkg, m"/mockserver/")==1 && pkg != m"/mockserver/admin"); \
+	    st=(pkg ~ m"/mockserver/(state|clock|ids)(/|$$)"); \
+	    for (i=2;i<=NF;i++) { imp=$$i; \
+	    if (sub_ && (imp == m"/mockserver" || imp == m"/mockserver/admin")) bad=bad pkg" imports "imp"\n"; \
+	    if (pkg == m"/mockserver/admin" && imp == m"/mockserver") bad=bad pkg" imports "imp"\n"; \
+	    if (st && (imp == "net/http" || index(imp, "net/http/")==1)) bad=bad pkg" imports "imp"\n"; \
 	    if (pkg ~ m"/mockserver" && (imp ~ m"/contract" || imp ~ m"/suites" || imp ~ /onsi\/(ginkgo|gomega)/)) bad=bad pkg" imports "imp"\n"; \
 	    if (pkg ~ m"/contract" && imp ~ m"/mockserver") bad=bad pkg" imports "imp"\n"; \
 	    if (pkg ~ m"/spec$$" && index(imp, m"/")==1) bad=bad pkg" imports "imp"\n"; \
