@@ -53,7 +53,7 @@ fmt-check:
 imports:
 	@$(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' $(PKGS) | awk -v m="$(MODULE)" '\
 	  { pkg=$$1; sub_=(index(pkg, m"/mockserver/")==1 && pkg != m"/mockserver/admin"); \
-	    st=(pkg ~ m"/mockserver/(state|clock|ids)(/|$$)"); \
+	    st=(pkg ~ m"/mockserver/(state|clock|ids|jsonwire)(/|$$)"); \
 	    for (i=2;i<=NF;i++) { imp=$$i; \
 	    if (sub_ && (imp == m"/mockserver" || imp == m"/mockserver/admin")) bad=bad pkg" imports "imp"\n"; \
 	    if (pkg == m"/mockserver/admin" && imp == m"/mockserver") bad=bad pkg" imports "imp"\n"; \
@@ -131,9 +131,9 @@ FUZZ_TARGETS := \
 	./mockserver:FuzzAdminRequest ./mockserver/oauth:FuzzRedirectAllowed ./mockserver/oauth:FuzzParseRefresh \
 	./fixtures:FuzzParse ./cmd/contactsmock:FuzzStateFile \
 	./contract/webhooksig:FuzzParsePublicKey ./contract/webhooksig:FuzzVerify \
-	./fixtures:FuzzAppendJSONString ./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans \
-	./mockserver:FuzzFillFromDecoded ./mockserver/state:FuzzOptString \
-	./mockserver:FuzzUnmarshalAny ./mockserver/state/memory:FuzzCompareLowered ./mockserver/state/memory:FuzzTagKey \
+	./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans ./mockserver/state:FuzzOptString \
+	./mockserver/jsonwire:FuzzAppendMatchesEncoding ./mockserver/jsonwire:FuzzDecodeAny ./mockserver/jsonwire:FuzzUnmarshal \
+	./mockserver/state/memory:FuzzCompareLowered ./mockserver/state/memory:FuzzTagKey \
 	./bridge/shape:FuzzOfCompare
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -14,10 +14,10 @@ import (
 	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
-// TestBodyAppendersMatchEncoding: every bodyAppender writes exactly what encoding/json (HTML
-// escaping off) writes for it, over generated contacts and every shape of list meta and search
-// cursor; a body the appender cannot write is refused, never written differently.
-func TestBodyAppendersMatchEncoding(t *testing.T) {
+// TestBodiesMatchEncoding: the bodies write writes (trusted pages of stored contacts' JSON, search
+// hits with their cursors, error bodies) are exactly what encoding/json (HTML escaping off) writes
+// for the same answers made of the contacts themselves.
+func TestBodiesMatchEncoding(t *testing.T) {
 	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: 11, Contacts: 300})
 	if err != nil {
 		t.Fatal(err)
@@ -26,38 +26,66 @@ func TestBodyAppendersMatchEncoding(t *testing.T) {
 	for _, r := range doc.Locations[0].Contacts {
 		contacts = append(contacts, r.Contact)
 	}
-	url := "http://127.0.0.1:1/contacts/?a=1&b=<2>"
-	shared := func(list []fixtures.Contact) ([]*fixtures.Contact, []*state.Contact) {
-		views, stored := make([]*fixtures.Contact, len(list)), make([]*state.Contact, len(list))
-		for i := range list {
-			stored[i] = &state.Contact{Contact: list[i]}
-			views[i] = &stored[i].Contact
+	plainJSON := func(v any) []byte {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
 		}
-		return views, stored
+		return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	}
-	var bodies []bodyAppender
-	for i := range contacts {
-		st := &state.Contact{Contact: contacts[i]}
-		bodies = append(bodies, contactBody{contacts[i]}, updatedBody{i%2 == 0, contacts[i]},
-			sharedContactBody{&contacts[i]}, sharedUpdatedBody{i%2 == 0, &contacts[i]},
-			storedBody{&st.Contact, st}, storedBody{&st.Contact, st}) // twice: made, then cached
+	check := func(name string, body, plain any) {
+		t.Helper()
+		var got bytes.Buffer
+		if err := encodeJSON(&got, body); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want := plainJSON(plain); !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("%s differs from encoding/json\n got: %.400s\nwant: %.400s", name, got.Bytes(), want)
+		}
 	}
+	raw := func(c fixtures.Contact) json.RawMessage {
+		b, err := (&state.Contact{Contact: c}).JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	url := "http://127.0.0.1:1/contacts/?a=1&b=<2>"
+	for _, c := range contacts[:50] {
+		check("contact", trusted{contactBody{raw(c)}}, struct {
+			Contact fixtures.Contact `json:"contact"`
+		}{c})
+		check("created", freshContactBody{&c}, struct {
+			Contact fixtures.Contact `json:"contact"`
+		}{c})
+	}
+	check("no duplicate", trusted{contactBody{nil}}, struct {
+		Contact *fixtures.Contact `json:"contact"`
+	}{nil})
 	for _, page := range [][]fixtures.Contact{{}, contacts[:1], contacts[:20], contacts[100:300]} {
-		views, stored := shared(page)
-		bodies = append(bodies,
-			storedListBody{views, listMeta{}, stored},
-			storedListBody{views, listMeta{Total: 300, NextPageURL: &url, StartAfterID: ptr("x\"y"), StartAfter: ptr(int64(-5)), CurrentPage: 2, NextPage: ptr(3), PrevPage: ptr(1)}, stored})
+		for _, meta := range []listMeta{{}, {Total: 300, NextPageURL: &url, StartAfterID: ptr("x\"y"), StartAfter: ptr(int64(-5)), CurrentPage: 2, NextPage: ptr(3), PrevPage: ptr(1)}} {
+			raws := make([]json.RawMessage, len(page))
+			for i, c := range page {
+				raws[i] = raw(c)
+			}
+			check("page", trusted{listBody{raws, meta}}, struct {
+				Contacts []fixtures.Contact `json:"contacts"`
+				Meta     listMeta           `json:"meta"`
+			}{page, meta})
+		}
 		hits := make([]searchHit, len(page))
 		for i, c := range page {
 			hits[i] = searchHit{c, []any{int64(c.DateAdded), c.ID}}
 		}
-		if page == nil {
-			hits = nil
-		}
-		bodies = append(bodies, searchBody{hits, len(page)})
+		check("search", hits, hits)
 	}
-	bodies = append(bodies, searchBody{[]searchHit{{contacts[0], nil}, {contacts[1], []any{}}, {contacts[2], []any{"a<b", int64(0)}}}, 3})
-	// Error bodies: each held to encoding/json's bytes for APIError.body's map as well (below).
+	for _, after := range [][]any{{1.5, "id"}, {float64(2), "id"}, {true}, {nil}, {}, nil, {"a<b", int64(0)}} {
+		hit := []searchHit{{contacts[0], after}}
+		check("search cursor", hit, hit)
+	}
+	// Error bodies: the struct of the usual ones writes what APIError.body's map writes.
 	for _, e := range []*APIError{
 		newError(429, "Too Many Requests - Rate limit exceeded: 100 requests per 10 seconds"),
 		newError(422, []string{"email must be an email", "tags.0 must be a string <&> \"quoted\" \u2028"}),
@@ -68,48 +96,20 @@ func TestBodyAppendersMatchEncoding(t *testing.T) {
 		if !ok {
 			t.Fatalf("%v: not a simple error body", e)
 		}
-		bodies = append(bodies, b)
-		var want bytes.Buffer
-		if err := encodeJSON(&want, e.body()); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := b.appendJSON(nil); !bytes.Equal(got, want.Bytes()) {
-			t.Fatalf("%v: errorBody %s, the map %s", e, got, want.Bytes())
-		}
+		check("error", b, e.body())
 	}
 	for _, e := range []*APIError{{Status: 400, Message: "dup", Meta: map[string]any{"contactId": "x"}}, {Status: 400, Message: 5},
 		{Status: 400, Message: "m", Extra: map[string]any{"error_description": "d"}}} {
 		if _, ok := simpleErrorBody(e); ok {
 			t.Errorf("%+v was taken for a simple error body", e)
 		}
-	}
-	for i, b := range bodies {
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(b); err != nil {
-			t.Fatal(err)
-		}
-		got, err := b.appendJSON(nil)
-		if err != nil {
-			t.Fatalf("body %d (%T): %v", i, b, err)
-		}
-		if !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
-			t.Fatalf("body %d (%T) differs from encoding/json\n got: %s\nwant: %s", i, b, got, want.Bytes())
-		}
-	}
-	// Values whose formatting the appender does not copy are left to encoding/json.
-	for _, after := range [][]any{{1.5, "id"}, {float64(2), "id"}, {true}, {nil}} {
-		if _, err := (searchBody{[]searchHit{{contacts[0], after}}, 1}).appendJSON(nil); err == nil {
-			t.Errorf("searchAfter %v was appended", after)
-		}
+		check("error map", e.body(), e.body())
 	}
 	// A custom field value encoding/json refuses is refused too (write then answers 500 as before).
 	bad := contacts[0]
 	bad.CustomFields = []fixtures.CustomField{{ID: "x", Value: json.RawMessage(`{`)}}
-	views, stored := shared([]fixtures.Contact{bad})
-	if _, err := (storedListBody{views, listMeta{}, stored}).appendJSON(nil); err == nil {
-		t.Error("an invalid custom field value was appended")
+	if _, err := (&state.Contact{Contact: bad}).JSON(); err == nil {
+		t.Error("an invalid custom field value was encoded")
 	}
 }
 

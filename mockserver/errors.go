@@ -67,6 +67,28 @@ func (e *APIError) body() map[string]any {
 	return b
 }
 
+// errorBody is the usual error body, {"error", "message", "statusCode"}: a message (one string or
+// a list), no meta and no extra fields. Its fields are in the order of the keys of APIError.body's
+// map (sorted), so the bytes are the same either way; errorResponse uses it where it can (a refused
+// request is the 429 workload's whole answer, and a struct encodes without sorting a map).
+type errorBody struct {
+	Error      string `json:"error"`
+	Message    any    `json:"message"` // string or []string
+	StatusCode int    `json:"statusCode"`
+}
+
+// simpleErrorBody returns the error's body as an errorBody, when it is one.
+func simpleErrorBody(e *APIError) (errorBody, bool) {
+	if e.Meta != nil || len(e.Extra) > 0 {
+		return errorBody{}, false
+	}
+	switch e.Message.(type) {
+	case string, []string:
+		return errorBody{Error: reasonPhrase(e.Status), Message: e.Message, StatusCode: e.Status}, true
+	}
+	return errorBody{}, false
+}
+
 func errorResponse(e *APIError) response {
 	if b, ok := simpleErrorBody(e); ok {
 		return response{status: e.Status, body: b, header: e.Header}

@@ -171,11 +171,6 @@ func (g *goldenSession) header(h http.Header, body []byte, readErr error) {
 	g.out.WriteString("\n")
 }
 
-// note writes a line of its own into the record.
-func (g *goldenSession) note(format string, args ...any) {
-	fmt.Fprintf(&g.out, "### note: "+format+"\n\n", args...)
-}
-
 // mint records POST /__admin/tokens and keeps the token under name.
 func (g *goldenSession) mint(name, body string) {
 	g.t.Helper()
@@ -572,7 +567,6 @@ func TestGoldenWire(t *testing.T) {
 	g.step("consent: denied", "GET", consent, "", "")
 	g.step("consent settings: back", "PUT", "/__admin/oauth/consent", "", `{}`)
 	raw = form("token: authorization_code", client+"&grant_type=authorization_code&code="+code+"&redirect_uri="+redirect+"&user_type=Location")
-	refresh := jsonString(t, raw, "refresh_token")
 	g.tokens["oauth"] = jsonString(t, raw, "access_token")
 	g.step("call with the exchanged token", "GET", "/contacts/?"+loc+"&limit=1", "oauth", "")
 	form("token: code again", client+"&grant_type=authorization_code&code="+code)
@@ -581,7 +575,7 @@ func TestGoldenWire(t *testing.T) {
 	form("token: wrong redirect", client+"&grant_type=authorization_code&code="+code+"&redirect_uri=http://127.0.0.1:9000/other")
 	form("token: wrong user type", client+"&grant_type=authorization_code&code="+code+"&user_type=Company")
 	raw = form("token: code", client+"&grant_type=authorization_code&code="+code)
-	refresh = jsonString(t, raw, "refresh_token")
+	refresh := jsonString(t, raw, "refresh_token")
 	raw = form("token: refresh", client+"&grant_type=refresh_token&refresh_token="+refresh+"&user_type=Location")
 	refresh2 := jsonString(t, raw, "refresh_token")
 	g.tokens["refreshed"] = jsonString(t, raw, "access_token")

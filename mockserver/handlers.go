@@ -10,6 +10,7 @@ import (
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/ids"
+	"github.com/contactsmock/contactsmock/mockserver/jsonwire"
 	"github.com/contactsmock/contactsmock/mockserver/state"
 	"github.com/contactsmock/contactsmock/spec"
 )
@@ -54,16 +55,12 @@ var operationHandlers = map[string]handlerFunc{
 	"get-location-access-token":          getLocationAccessToken,
 }
 
-// decode reads the (validated) JSON body into v; an empty body leaves v as is. A body decoded
-// already is read from its decoded value when that gives the same (see fillFromDecoded).
+// decode reads the (validated) JSON body into v; an empty body leaves v as is.
 func (c *call) decode(v any) error {
 	if len(c.body) == 0 {
 		return nil
 	}
-	if m, ok := c.decoded.(map[string]any); ok && c.haveDecoded && fillFromDecoded(m, c.body, c.decodedUnique, v) {
-		return nil
-	}
-	if err := json.Unmarshal(c.body, v); err != nil {
+	if err := jsonwire.Unmarshal(c.body, v); err != nil {
 		return newError(http.StatusUnprocessableEntity, []string{spec.DecodeMessage(err)})
 	}
 	return nil
@@ -85,7 +82,11 @@ func getContact(s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return storedBody{&ct.Contact, ct}, nil
+	raw, err := ct.JSON()
+	if err != nil {
+		return nil, err
+	}
+	return trusted{contactBody{raw}}, nil
 }
 
 // contactInputs recycles the inputs of contact creates and updates: a ContactInput is about 1 KB,
@@ -108,7 +109,12 @@ func updateContact(s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sharedUpdatedBody{true, &ct.Contact}, nil
+	// Encoded afresh into the answer, not cached: a contact just written is not read again as often
+	// as one read is (its cache is made on the next read).
+	return struct {
+		Succeded bool              `json:"succeded"`
+		Contact  *fixtures.Contact `json:"contact"`
+	}{true, &ct.Contact}, nil
 }
 
 func deleteContact(s *Server, c *call) (any, error) {
@@ -128,7 +134,7 @@ func createContact(s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sharedContactBody{&ct.Contact}, nil
+	return freshContactBody{&ct.Contact}, nil
 }
 
 func upsertContact(s *Server, c *call) (any, error) {
@@ -195,11 +201,13 @@ func listContacts(s *Server, c *call) (any, error) {
 			meta.NextPageURL = ptr(nextPageURL(c.r, c.loc(), lq.Limit, lq.Query, int64(last.DateAdded), last.ID))
 		}
 	}
-	list := make([]*fixtures.Contact, len(page.Contacts))
+	list := make([]json.RawMessage, len(page.Contacts))
 	for i, st := range page.Contacts {
-		list[i] = &st.Contact
+		if list[i], err = st.JSON(); err != nil {
+			return nil, err
+		}
 	}
-	return storedListBody{list, meta, page.Contacts}, nil
+	return trusted{listBody{list, meta}}, nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -256,7 +264,10 @@ func searchContacts(s *Server, c *call) (any, error) {
 	for i, h := range page.Contacts {
 		hits[i] = searchHit{h.Contact.Contact, h.SearchAfter}
 	}
-	return searchBody{hits, page.Total}, nil
+	return struct {
+		Contacts []searchHit `json:"contacts"`
+		Total    int         `json:"total"`
+	}{hits, page.Total}, nil
 }
 
 func duplicateContact(s *Server, c *call) (any, error) {
@@ -269,13 +280,13 @@ func duplicateContact(s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var found *fixtures.Contact
+	var found json.RawMessage // null when there is none
 	if ct != nil {
-		found = &ct.Contact
+		if found, err = ct.JSON(); err != nil {
+			return nil, err
+		}
 	}
-	return struct {
-		Contact *fixtures.Contact `json:"contact"`
-	}{found}, nil
+	return trusted{contactBody{found}}, nil
 }
 
 func contactsByBusiness(s *Server, c *call) (any, error) {
@@ -302,14 +313,16 @@ func contactsByBusiness(s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	contacts := make([]*fixtures.Contact, len(list))
+	contacts := make([]json.RawMessage, len(list))
 	for i, ct := range list {
-		contacts[i] = &ct.Contact
+		if contacts[i], err = ct.JSON(); err != nil {
+			return nil, err
+		}
 	}
-	return struct {
-		Contacts []*fixtures.Contact `json:"contacts"`
-		Count    int                 `json:"count"`
-	}{contacts, count}, nil
+	return trusted{struct {
+		Contacts []json.RawMessage `json:"contacts"`
+		Count    int               `json:"count"`
+	}{contacts, count}}, nil
 }
 
 // --- tasks ----------------------------------------------------------------------------------
@@ -605,4 +618,25 @@ func bulkBusiness(s *Server, c *call) (any, error) {
 		Success bool     `json:"success"`
 		IDs     []string `json:"ids"`
 	}{true, ids}, nil
+}
+
+// trusted marks a body whose raw JSON parts are stored contacts' JSON (state.Contact.JSON, made
+// by jsonwire): write copies them as they are (jsonwire.AppendTrusted).
+type trusted struct{ body any }
+
+// contactBody is {"contact": ...}: get, create, the duplicate lookup.
+type contactBody struct {
+	Contact json.RawMessage `json:"contact"`
+}
+
+// freshContactBody is create's {"contact": ...}: a contact just written, encoded afresh into the
+// answer rather than cached (its cache is made on the next read).
+type freshContactBody struct {
+	Contact *fixtures.Contact `json:"contact"`
+}
+
+// listBody is a page of GET /contacts/.
+type listBody struct {
+	Contacts []json.RawMessage `json:"contacts"`
+	Meta     listMeta          `json:"meta"`
 }

@@ -3,7 +3,6 @@ package mockserver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/contactsmock/contactsmock/mockserver/faults"
 	"github.com/contactsmock/contactsmock/mockserver/journal"
+	"github.com/contactsmock/contactsmock/mockserver/jsonwire"
 	"github.com/contactsmock/contactsmock/mockserver/oauth"
 	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
 	"github.com/contactsmock/contactsmock/spec"
@@ -29,10 +29,8 @@ type call struct {
 	// validation then does not decode it again.
 	decoded     any
 	haveDecoded bool
-	// decodedUnique: no object of the decoded body repeats a key (see unmarshalAny).
-	decodedUnique bool
-	token         *oauth.Token
-	rate          *ratelimit.State
+	token       *oauth.Token
+	rate        *ratelimit.State
 	// q is the query string, parsed once (see query).
 	q url.Values
 	// fault is the injected fault that applied, if any; canceled is set when the client left
@@ -148,8 +146,8 @@ func (s *Server) run(c *call) response {
 	}
 	if !c.haveDecoded && op.HasBody && op.BodyContentType == "application/json" && len(c.body) > 0 {
 		// Decoded here rather than inside validation, so that the handler can use it too.
-		if v, ok, unique := unmarshalAny(c.body); ok {
-			c.decoded, c.haveDecoded, c.decodedUnique = v, true, unique
+		if v, ok := jsonwire.DecodeAny(c.body); ok {
+			c.decoded, c.haveDecoded = v, true
 		}
 	}
 	var q url.Values // nil: validation parses it if a parameter needs it
@@ -221,11 +219,11 @@ func (c *call) bodyLocation() string {
 	if c.op.BodyContentType != "application/json" {
 		return ""
 	}
-	v, ok, unique := unmarshalAny(c.body)
+	v, ok := jsonwire.DecodeAny(c.body)
 	if !ok {
 		return "" // not JSON: validation answers it
 	}
-	c.decoded, c.haveDecoded, c.decodedUnique = v, true, unique
+	c.decoded, c.haveDecoded = v, true
 	m, _ := v.(map[string]any)
 	named, _ := m["locationId"].(string)
 	return named
@@ -269,15 +267,20 @@ var jsonContentType = []string{"application/json; charset=utf-8"}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// encodeJSON writes v as JSON the way every answer is written: no HTML escaping, no trailing
-// newline.
+// encodeJSON appends the JSON of a body to buf: jsonwire's bytes (encoding/json's, HTML escaping
+// off, no trailing newline), trusting the raw parts of a trusted body.
 func encodeJSON(buf *bytes.Buffer, v any) error {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	var b []byte
+	var err error
+	if t, ok := v.(trusted); ok {
+		b, err = jsonwire.AppendTrusted(buf.AvailableBuffer(), t.body)
+	} else {
+		b, err = jsonwire.Append(buf.AvailableBuffer(), v)
+	}
+	if err != nil {
 		return err
 	}
-	buf.Truncate(buf.Len() - 1)
+	buf.Write(b)
 	return nil
 }
 
@@ -307,19 +310,10 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 		h[k] = v
 	}
 	if resp.body != nil {
-		appended := false
-		if a, ok := resp.body.(bodyAppender); ok {
-			if b, err := a.appendJSON(buf.AvailableBuffer()); err == nil {
-				buf.Write(b)
-				appended = true
-			}
-		}
-		if !appended {
-			if err := encodeJSON(buf, resp.body); err != nil {
-				resp = errorResponse(newError(http.StatusInternalServerError, "mockserver bug: "+err.Error()))
-				buf.Reset()
-				_ = encodeJSON(buf, resp.body)
-			}
+		if err := encodeJSON(buf, resp.body); err != nil {
+			resp = errorResponse(newError(http.StatusInternalServerError, "mockserver bug: "+err.Error()))
+			buf.Reset()
+			_ = encodeJSON(buf, resp.body)
 		}
 		h["Content-Type"] = jsonContentType[:1:1]
 	}

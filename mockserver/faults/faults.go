@@ -83,7 +83,8 @@ const (
 var faultIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // Problems validates the fault, in the API's 422 message style, and normalises it (the method in
-// upper case, a null body as none). With a document, operationId must name one of its operations.
+// upper case, a null body as none, the body compacted). With a document, operationId must name one of
+// its operations.
 func (f *Fault) Problems(sp *spec.Spec) []string {
 	var msgs []string
 	if f.ID != "" && (len(f.ID) > maxFaultIDLen || !faultIDPattern.MatchString(f.ID)) {
@@ -105,6 +106,8 @@ func (f *Fault) Problems(sp *spec.Spec) []string {
 	}
 	if b := bytes.TrimSpace(f.Body); len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		f.Body = nil
+	} else if c := new(bytes.Buffer); json.Compact(c, b) == nil {
+		f.Body = c.Bytes() // answered and shown compacted, whatever the spacing it came with
 	}
 	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
 		msgs = append(msgs, "status must be between 200 and 599")

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -217,13 +218,14 @@ func (e *Entry) View() View {
 	return v
 }
 
-// bodyView shows a JSON body as JSON and anything else as a string.
+// bodyView shows a JSON body as JSON (compacted, as it is shown) and anything else as a string.
 func bodyView(b []byte) any {
-	switch {
-	case len(b) == 0:
+	if len(b) == 0 {
 		return nil
-	case json.Valid(b):
-		return json.RawMessage(b)
+	}
+	var c bytes.Buffer
+	if json.Compact(&c, b) == nil {
+		return json.RawMessage(c.Bytes())
 	}
 	return string(b)
 }

@@ -7,6 +7,6 @@
 // statetest holds them all to. Every method takes a context and returns an error, since a backend
 // may live in another process.
 //
-// state imports fixtures (the resource types and the document format) and nothing else of this
-// module; it imports no HTTP code.
+// state imports fixtures (the resource types and the document format) and jsonwire (a contact's
+// JSON) and nothing else of this module; it imports no HTTP code.
 package state

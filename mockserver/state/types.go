@@ -3,9 +3,9 @@ package state
 import (
 	"encoding/json"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/jsonwire"
 )
 
 // Contact is a stored contact as the state hands it out. It is never modified once handed out (a
@@ -14,24 +14,23 @@ import (
 // read-only.
 type Contact struct {
 	fixtures.Contact
-	// encoded is the contact's JSON, made on first use (see AppendJSON).
+	// encoded is the contact's JSON, made on first use (see JSON).
 	encoded atomic.Pointer[[]byte]
 }
 
-// AppendJSON appends the contact's JSON, as fixtures.Contact.AppendJSON writes it. The bytes are
-// made once per stored contact and kept: a page of contacts then costs a copy per contact.
-func (s *Contact) AppendJSON(dst []byte) ([]byte, error) {
-	if b := s.encoded.Load(); b != nil {
-		return append(dst, *b...), nil
+// JSON returns the contact's JSON (jsonwire's encoding of the fixtures.Contact). It is made once
+// per stored contact and kept: a page of contacts then costs a copy per contact. The bytes are
+// read-only.
+func (c *Contact) JSON() ([]byte, error) {
+	if b := c.encoded.Load(); b != nil {
+		return *b, nil
 	}
-	start := len(dst)
-	dst, err := s.Contact.AppendJSON(dst)
+	b, err := jsonwire.Marshal(&c.Contact)
 	if err != nil {
-		return dst, err
+		return nil, err
 	}
-	b := append([]byte(nil), dst[start:]...)
-	s.encoded.Store(&b)
-	return dst, nil
+	c.encoded.Store(&b)
+	return b, nil
 }
 
 // Opt is an optional JSON field that tells "absent" from "null" from a value, which PUT needs
@@ -57,43 +56,7 @@ func (o *Opt[T]) UnmarshalJSON(b []byte) error {
 		o.V = zero
 		return nil
 	}
-	// The usual values, a plain string or a boolean, are read directly: json.Unmarshal would
-	// check and decode them again through reflection, with the same result.
-	switch p := any(&o.V).(type) {
-	case *string:
-		if s, ok := plainJSONString(b); ok {
-			*p = s
-			return nil
-		}
-	case *bool:
-		switch string(b) {
-		case "true":
-			*p = true
-			return nil
-		case "false":
-			*p = false
-			return nil
-		}
-	}
-	return json.Unmarshal(b, &o.V)
-}
-
-// plainJSONString returns the contents of a JSON string literal without escapes or control
-// characters, in valid UTF-8: the string json.Unmarshal would decode from it, byte for byte.
-func plainJSONString(b []byte) (string, bool) {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return "", false
-	}
-	inner := b[1 : len(b)-1]
-	for _, c := range inner {
-		if c < 0x20 || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	if !utf8.Valid(inner) {
-		return "", false
-	}
-	return string(inner), true
+	return jsonwire.Unmarshal(b, &o.V)
 }
 
 // MarshalJSON writes the value, or null.
@@ -101,7 +64,7 @@ func (o Opt[T]) MarshalJSON() ([]byte, error) {
 	if !o.Set || o.Null {
 		return []byte("null"), nil
 	}
-	return json.Marshal(o.V)
+	return jsonwire.Marshal(o.V)
 }
 
 // Has reports whether the field carries a non-null value.

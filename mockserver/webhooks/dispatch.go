@@ -531,7 +531,7 @@ func (d *delivery) payload() ([]byte, error) {
 			d.bodyErr = err
 			return
 		}
-		d.body = ev.body(d.webhookID)
+		d.body, d.bodyErr = ev.body(d.webhookID)
 	})
 	return d.body, d.bodyErr
 }

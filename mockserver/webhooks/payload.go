@@ -1,12 +1,11 @@
 package webhooks
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/jsonwire"
 	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
@@ -41,6 +40,7 @@ type contactPayload struct {
 	CustomFields []fixtures.CustomField `json:"customFields"`
 	DNDSettings  *fixtures.DNDSettings  `json:"dndSettings,omitempty"`
 	Timestamp    fixtures.Timestamp     `json:"timestamp"`
+	WebhookID    string                 `json:"webhookId"`
 }
 
 type notePayload struct {
@@ -51,6 +51,7 @@ type notePayload struct {
 	ContactID  string             `json:"contactId"`
 	DateAdded  fixtures.Timestamp `json:"dateAdded"`
 	Timestamp  fixtures.Timestamp `json:"timestamp"`
+	WebhookID  string             `json:"webhookId"`
 }
 
 type taskPayload struct {
@@ -62,14 +63,16 @@ type taskPayload struct {
 	ContactID  string             `json:"contactId"`
 	Title      string             `json:"title"`
 	DateAdded  fixtures.Timestamp `json:"dateAdded"`
-	DueDate    fixtures.Timestamp `json:"dueDate,omitzero"`
+	DueDate    fixtures.Timestamp `json:"dueDate,omitempty"`
 	Completed  bool               `json:"completed"`
 	Timestamp  fixtures.Timestamp `json:"timestamp"`
+	WebhookID  string             `json:"webhookId"`
 }
 
 // renderedEvent is an event's payload without its webhookId, which differs per registration.
 type renderedEvent struct {
-	prefix []byte // the JSON object without its closing brace
+	// payload is a contactPayload, notePayload or taskPayload with WebhookID empty.
+	payload any
 }
 
 // eventIDs returns the id of the event's resource and of the contact it belongs to.
@@ -85,14 +88,20 @@ func eventIDs(e state.Event) (resource, contact string) {
 	return "", ""
 }
 
-// body completes the payload with the webhookId.
-func (r *renderedEvent) body(webhookID string) []byte {
-	b := make([]byte, 0, len(r.prefix)+len(webhookID)+16)
-	b = append(b, r.prefix...)
-	b = append(b, `,"webhookId":`...)
-	id, _ := json.Marshal(webhookID)
-	b = append(b, id...)
-	return append(b, '}')
+// body encodes the payload with the webhookId.
+func (r *renderedEvent) body(webhookID string) ([]byte, error) {
+	switch p := r.payload.(type) {
+	case contactPayload:
+		p.WebhookID = webhookID
+		return jsonwire.Marshal(&p)
+	case notePayload:
+		p.WebhookID = webhookID
+		return jsonwire.Marshal(&p)
+	case taskPayload:
+		p.WebhookID = webhookID
+		return jsonwire.Marshal(&p)
+	}
+	return nil, fmt.Errorf("webhooks: no payload of type %T", r.payload)
 }
 
 // renderEvent builds an event's payload; at is the event's time.
@@ -136,13 +145,6 @@ func renderEvent(e state.Event, at time.Time) (*renderedEvent, error) {
 	default:
 		return nil, fmt.Errorf("webhooks: event %s carries no resource", e.Type)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("webhooks: rendering %s: %w", e.Type, err)
-	}
-	b := bytes.TrimRight(buf.Bytes(), "\n")
-	out.prefix = b[:len(b)-1] // drop the closing brace; body appends webhookId
+	out.payload = v
 	return out, nil
 }

@@ -17,9 +17,10 @@ type outbox struct {
 	cond    sync.Cond  // on mu: a delivery finished
 	sink    func(state.Event)
 	pending []state.Event
-	queued  uint64 // events ever queued
-	done    uint64 // events delivered (or dropped for want of a subscriber)
-	busy    bool   // a writer is delivering
+	spare   []state.Event // the last batch delivered, emptied: the next pending, without an allocation
+	queued  uint64        // events ever queued
+	done    uint64        // events delivered (or dropped for want of a subscriber)
+	busy    bool          // a writer is delivering
 }
 
 func (o *outbox) init() { o.cond.L = &o.mu }
@@ -51,12 +52,14 @@ func (o *outbox) deliver(upto uint64) {
 			continue
 		}
 		batch, sink := o.pending, o.sink
-		o.pending, o.busy = nil, true
+		o.pending, o.spare, o.busy = o.spare[:0], nil, true
 		o.mu.Unlock()
 		o.send(sink, batch)
 		o.mu.Lock()
 		o.done += uint64(len(batch))
 		o.busy = false
+		clear(batch) // the events are delivered: their contacts need not stay reachable from here
+		o.spare = batch[:0]
 		o.cond.Broadcast()
 	}
 }
