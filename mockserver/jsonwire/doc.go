@@ -4,5 +4,10 @@
 // the two libraries word an error differently, the error is encoding/json's, since the mock's
 // messages are made of it.
 //
+// One difference stays: a json.RawMessage that is not valid JSON (a valid value followed by more
+// bytes, say) is not refused as encoding/json refuses it. The mock never holds one: every raw value
+// it writes was decoded by the library, checked by fixtures, compacted by encoding/json, or made
+// by Append.
+//
 // jsonwire imports no other package of this module and no HTTP code.
 package jsonwire
