@@ -77,6 +77,12 @@ func newGoldenSession(t *testing.T, cfg mockserver.Config) *goldenSession {
 		t.Fatal(err)
 	}
 	g := &goldenSession{t: t, srv: srv, clock: clock, tokens: map[string]string{}}
+	t.Cleanup(func() {
+		// Stops the delivery goroutines: other tests check that none is left running.
+		if err := srv.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	g.http = httptest.NewServer(srv)
 	t.Cleanup(g.http.Close)
 	// No keep-alive: a dropped connection is then never retried by the transport.

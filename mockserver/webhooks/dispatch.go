@@ -721,10 +721,11 @@ func (w *Dispatcher) Replay(_ context.Context, id string) (Delivery, error) {
 		locationID: orig.locationID, resourceID: orig.resourceID, contactID: orig.contactID,
 		replayOf: orig.id, ev: orig.ev, created: fixtures.At(w.now()), enqueued: time.Now(), state: Pending,
 	}
-	w.enqueueLocked(w.regs[i], d)
-	w.logMu.Lock()
+	// The answer is the delivery as queued: viewed before the worker can see it (d is nobody
+	// else's yet, so logMu is not needed), since a quick receiver may have it delivered before
+	// this returns.
 	v := d.viewLocked()
-	w.logMu.Unlock()
+	w.enqueueLocked(w.regs[i], d)
 	v.Payload = d.payloadJSON()
 	return v, nil
 }
