@@ -47,6 +47,10 @@ type goldenSession struct {
 	http   *httptest.Server
 	clock  *mockserver.ManualClock
 	client *http.Client
+	// large sends the bodies over the limit, on a keep-alive connection: the server then reads the
+	// rest of a refused body before answering the next request, where a closed connection could
+	// reset the answer before the client reads it.
+	large  *http.Client
 	out    bytes.Buffer
 	n      int
 	tokens map[string]string // by name
@@ -86,6 +90,7 @@ func newGoldenSession(t *testing.T, cfg mockserver.Config) *goldenSession {
 	g.http = httptest.NewServer(srv)
 	t.Cleanup(g.http.Close)
 	// No keep-alive: a dropped connection is then never retried by the transport.
+	g.large = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	g.client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return g
 }
@@ -134,7 +139,11 @@ func (g *goldenSession) step(name, method, path, token, body string, hdr ...stri
 		}
 	}
 	g.out.WriteString("--\n")
-	resp, err := g.client.Do(req)
+	client := g.client
+	if len(body) > 32<<10 {
+		client = g.large
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		g.out.WriteString("transport error: no answer\n\n")
 		return nil
