@@ -29,6 +29,7 @@ type APIError struct {
 	Extra map[string]any
 }
 
+// Error implements error.
 func (e *APIError) Error() string { return fmt.Sprintf("mockserver: %d %v", e.Status, e.Message) }
 
 // Live messages.

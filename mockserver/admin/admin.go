@@ -96,6 +96,7 @@ type Error struct {
 	Cause   error
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	if e.Cause != nil {
 		return "admin: " + e.Cause.Error()
@@ -103,6 +104,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("admin: %d %v", e.Status, e.Message)
 }
 
+// Unwrap implements error's unwrapping: the cause.
 func (e *Error) Unwrap() error { return e.Cause }
 
 func newError(status int, msg any) *Error { return &Error{Status: status, Message: msg} }

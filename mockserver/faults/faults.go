@@ -322,6 +322,7 @@ type Store interface {
 // ValidationError lists what is wrong with a fault, in the API's 422 message style.
 type ValidationError struct{ Messages []string }
 
+// Error implements error.
 func (e *ValidationError) Error() string { return "faults: " + strings.Join(e.Messages, "; ") }
 
 // Memory is the in-process Store. Requests read the list without a lock (it is replaced, never

@@ -128,6 +128,7 @@ func (f *Filter) Keep(e *Entry) bool {
 // FilterError lists what is wrong with a filter, in the API's 422 message style.
 type FilterError struct{ Messages []string }
 
+// Error implements error.
 func (e *FilterError) Error() string { return "journal: " + strings.Join(e.Messages, "; ") }
 
 // ParseFilter reads the query of GET /__admin/requests: operationId, status (429 or 4xx), since

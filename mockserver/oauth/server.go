@@ -61,6 +61,7 @@ type Error struct {
 	Description string
 }
 
+// Error implements error.
 func (e *Error) Error() string { return "oauth: " + e.Code + ": " + e.Description }
 
 func oauthError(status int, code, desc string) *Error {
@@ -75,6 +76,7 @@ var ErrForeignCompany = errors.New("oauth: the token does not have access to thi
 // LocationError refuses a location token for a location that is not one of the company's.
 type LocationError struct{ LocationID, CompanyID string }
 
+// Error implements error.
 func (e *LocationError) Error() string {
 	return "oauth: location " + e.LocationID + " not found in company " + e.CompanyID
 }
@@ -82,6 +84,7 @@ func (e *LocationError) Error() string {
 // ValidationError lists what is wrong with a client or consent settings, in the API's 422 style.
 type ValidationError struct{ Messages []string }
 
+// Error implements error.
 func (e *ValidationError) Error() string { return "oauth: " + strings.Join(e.Messages, "; ") }
 
 // NewServer returns an authorization server.

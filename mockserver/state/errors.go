@@ -39,6 +39,7 @@ type Error struct {
 	Messages []string
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	switch e.Code {
 	case NotFound:

@@ -377,16 +377,19 @@ func newWebhookClient(timeout time.Duration) *http.Client {
 // ValidationError lists what is wrong with a registration, in the API's 422 message style.
 type ValidationError struct{ Messages []string }
 
+// Error implements error.
 func (e *ValidationError) Error() string { return "webhooks: " + strings.Join(e.Messages, "; ") }
 
 // UnavailableError refuses what a closing dispatcher no longer does (503).
 type UnavailableError struct{ Message string }
 
+// Error implements error.
 func (e *UnavailableError) Error() string { return "webhooks: " + e.Message }
 
 // NotFoundError is a replay of a delivery or a registration that is not there (404).
 type NotFoundError struct{ Message string }
 
+// Error implements error.
 func (e *NotFoundError) Error() string { return "webhooks: " + e.Message }
 
 // CheckURL accepts absolute http and https URLs with a host.
