@@ -9,5 +9,11 @@
 // it writes was decoded by the library, checked by fixtures, compacted by encoding/json, or made
 // by Append.
 //
+// The library reads Go values through unsafe pointers and links to two functions of the reflect
+// package's internals (go:linkname reflect.unsafe_NewArray, reflect.typedslicecopy): a Go upgrade
+// must run this package's differential tests (go test ./mockserver/jsonwire, with -race) before
+// anything else, and a library upgrade too. Only this package imports it, so replacing it (with
+// encoding/json/v2 once that ships, say) is a change of this package and of state.Opt alone.
+//
 // jsonwire imports no other package of this module and no HTTP code.
 package jsonwire
