@@ -80,7 +80,7 @@ staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 ## contract: run the contract suites against a target, in random order, and write
-## reports/contract-junit.xml and reports/contract-coverage.json (README: "Contract suites"):
+## reports/contract-junit.xml and reports/contract-coverage.json (docs/contract-suites.md):
 ##   make contract                                   the in-process mock
 ##   make contract BASE_URL=http://127.0.0.1:8080    a mock in another process: the suite mints
 ##                                                   its own tokens and works in locations of its own

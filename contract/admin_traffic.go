@@ -34,7 +34,7 @@ func (a *Admin) SetRateLimits(ctx context.Context, l AdminRateLimits) (AdminRate
 	return out, err
 }
 
-// AdminFault is a failure the mock injects (see the README's "Fault injection"). Matchers left
+// AdminFault is a failure the mock injects (see docs/faults-and-journal.md). Matchers left
 // empty match everything: scope a fault to the process's own location (LocationID) so that it
 // never touches another process's requests.
 type AdminFault struct {

@@ -10,7 +10,7 @@ import (
 )
 
 // Polling triggers (a Zap's "new contact" and "new or updated contact" triggers) read the newest
-// items first and dedupe on a key. These tests pin the requests README recommends.
+// items first and dedupe on a key. These tests pin the requests docs/webhooks.md ("Polling triggers") recommends.
 
 func idList(list []any) []string {
 	out := make([]string, 0, len(list))

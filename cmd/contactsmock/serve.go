@@ -79,7 +79,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.rate.Window, "rate-window", f.rate.Window, "length of the burst window (`DURATION`, 1ms to 24h)")
 	fs.IntVar(&f.rate.Daily, "rate-daily", f.rate.Daily, "`N` requests allowed per UTC day per (OAuth client, location)")
 	fs.BoolVar(&f.rate.Off, "rate-off", false, "do not limit; the X-RateLimit-* headers show full quotas")
-	fs.StringVar(&f.faultsFile, "faults", "", "faults in force from the start (`FILE`, JSON or YAML; see README)")
+	fs.StringVar(&f.faultsFile, "faults", "", "faults in force from the start (`FILE`, JSON or YAML; see docs/faults-and-journal.md)")
 	fs.Int64Var(&f.faultSeed, "fault-seed", 0, "seed of fault probability and jitter draws (`N`); 0 picks one, printed at start")
 	fs.IntVar(&f.journalSize, "journal-size", 1000, "`N` requests kept by GET /__admin/requests (negative turns the journal off)")
 	fs.BoolVar(&f.journalBodies, "journal-bodies", false, "also record request and response bodies in the journal (they may hold personal data)")

@@ -1,5 +1,5 @@
 // Package contacts_test is the contract suite of the Contacts API. It runs against one of three
-// targets (see suites/README.md): an in-process mock (the default), a mock in another process
+// targets (see docs/contract-suites.md): an in-process mock (the default), a mock in another process
 // (--base-url, with its admin API), or a live deployment (--base-url and tokens; mock-only specs are
 // filtered out). Every response any spec receives is validated against the document by the
 // recording client: a response that does not conform fails the spec that received it.

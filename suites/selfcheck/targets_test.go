@@ -164,7 +164,7 @@ func runSuite(t *testing.T, bin string, env []string, args ...string) (string, e
 }
 
 // TestSuiteAgainstTheBinary runs the whole suite against the mock's binary in another process, as
-// README's "Contract suites" section tells a user to (the live limits, the user's token given), in
+// docs/contract-suites.md tells a user to (the live limits, the user's token given), in
 // random order, with a search index that lags writes by a second: it passes, and it leaves the mock
 // as it found it — the user's tokens work, the clock is where it was, only the seeded location and
 // the default OAuth client are left, no webhook, fault or changed limit.

@@ -11,7 +11,7 @@ const path = require('node:path');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
-// The mock's default OAuth client (README: OAuth 2.0).
+// The mock's default OAuth client (docs/oauth.md).
 const CLIENT_ID = '6650c2b5a1f0e8c1d2a3b4c5-contactsmock';
 const CLIENT_SECRET = 'contactsmock-secret';
 // Zapier's own redirect URI for CLI apps: the default client accepts every app's return URL.
