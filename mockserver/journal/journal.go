@@ -36,6 +36,8 @@ type Entry struct {
 	Time                 time.Time // mock time when the request arrived
 	Duration             time.Duration
 	Method, Path, Query  string // Query redacted (RedactQuery)
+	// Header is the request's headers, credentials redacted (RedactHeader); nil when unknown.
+	Header map[string][]string
 	OperationID          string
 	Status               int // 0 when no answer was written
 	Outcome              string
@@ -95,6 +97,9 @@ func (j *Ring) List(_ context.Context, f Filter) ([]Entry, error) {
 	var out []Entry
 	for i := 0; i < j.n && (f.Limit == 0 || len(out) < f.Limit); i++ {
 		e := &j.ring[(j.seq-1-uint64(i))%uint64(len(j.ring))]
+		if e.Seq <= f.AfterSeq {
+			break // the rest is older still
+		}
 		if f.Keep(e) {
 			out = append(out, *e)
 		}
@@ -107,7 +112,11 @@ type Filter struct {
 	OperationID string
 	Status      int // exact status, or 1 to 5 for a class ("4xx" is 4)
 	Since       time.Time
-	Limit       int
+	// AfterSeq keeps the entries recorded after the one numbered AfterSeq (a live stream's
+	// cursor). Entries come newest first, so an implementation may stop at the first one not
+	// after it.
+	AfterSeq uint64
+	Limit    int
 }
 
 // Keep reports whether the filter keeps e.
@@ -121,6 +130,8 @@ func (f *Filter) Keep(e *Entry) bool {
 		return false
 	case !f.Since.IsZero() && e.Time.Before(f.Since):
 		return false
+	case e.Seq <= f.AfterSeq:
+		return false
 	}
 	return true
 }
@@ -132,7 +143,7 @@ type FilterError struct{ Messages []string }
 func (e *FilterError) Error() string { return "journal: " + strings.Join(e.Messages, "; ") }
 
 // ParseFilter reads the query of GET /__admin/requests: operationId, status (429 or 4xx), since
-// (RFC 3339, or a duration back from the mock's now such as 5m) and limit.
+// (RFC 3339, or a duration back from the mock's now such as 5m), after (a seq) and limit.
 func ParseFilter(q map[string][]string, now time.Time) (Filter, error) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
@@ -164,6 +175,13 @@ func ParseFilter(q map[string][]string, now time.Time) (Filter, error) {
 			msgs = append(msgs, "since must be an RFC 3339 time or a duration such as 5m")
 		}
 	}
+	if v := get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			msgs = append(msgs, "after must be a request's seq (a number not less than 0)")
+		}
+		f.AfterSeq = n
+	}
 	if v := get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -185,6 +203,7 @@ type View struct {
 	Method      string    `json:"method"`
 	Path        string    `json:"path"`
 	Query       string    `json:"query,omitempty"`
+	Headers     map[string][]string `json:"headers,omitempty"`
 	OperationID string    `json:"operationId,omitempty"`
 	Status      int       `json:"status"`
 	Outcome     string    `json:"outcome,omitempty"`
@@ -212,6 +231,7 @@ func (e *Entry) View() View {
 		Status: e.Status, Outcome: e.Outcome, ClientID: e.ClientID, LocationID: e.LocationID,
 		Fault: e.FaultID, Message: e.Message,
 		Request: bodyView(e.RequestBody), Response: bodyView(e.ResponseBody),
+		Headers: e.Header,
 	}
 	if e.Rated {
 		v.RateLimit = &RateView{Remaining: e.Remaining, DailyRemaining: e.DailyRemaining}

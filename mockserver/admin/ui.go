@@ -1,0 +1,41 @@
+package admin
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/contactsmock/contactsmock/mockserver/admin/inspector"
+)
+
+// UIPath is where the inspector page is served.
+const UIPath = "/__admin/ui/"
+
+// isUIPath reports whether a path is the inspector's (its files, and the redirects to it).
+func isUIPath(p string) bool {
+	return p == "/__admin" || p == "/__admin/" || p == "/__admin/ui" || strings.HasPrefix(p, UIPath)
+}
+
+// uiRoutes serves the inspector's files under UIPath, and redirects /__admin/ and /__admin/ui to
+// it.
+func uiRoutes(r *mux.Router) {
+	files := http.StripPrefix(strings.TrimSuffix(UIPath, "/"), http.FileServerFS(inspector.Files()))
+	redirect := func(w http.ResponseWriter, req *http.Request) {
+		http.Redirect(w, req, UIPath, http.StatusFound)
+	}
+	for _, p := range []string{"/__admin", "/__admin/", "/__admin/ui"} {
+		r.HandleFunc(p, redirect).Methods(http.MethodGet, http.MethodHead)
+	}
+	r.PathPrefix(UIPath).Methods(http.MethodGet, http.MethodHead).HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", inspector.ContentSecurityPolicy)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		// A new binary may bring a new page: always ask.
+		h.Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, req)
+	})
+}
