@@ -178,7 +178,7 @@ func New(d Deps) *API {
 	trafficRoutes(route)
 	inspectRoutes(route)
 	sub.HandleFunc("/requests/stream", a.stream).Methods(http.MethodGet)
-	uiRoutes(a.router)
+	a.uiRoutes(a.router)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.Fail(w, r, newError(http.StatusNotFound, fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)))
 	})

@@ -224,14 +224,19 @@ type RateView struct {
 
 // View returns the entry as the admin API shows it.
 func (e *Entry) View() View {
+	v := e.Summary()
+	v.Headers, v.Request, v.Response = e.Header, bodyView(e.RequestBody), bodyView(e.ResponseBody)
+	return v
+}
+
+// Summary is View without the headers and the bodies (what a list of many entries needs).
+func (e *Entry) Summary() View {
 	v := View{
 		Seq: e.Seq, Time: e.Time.UTC().Format(time.RFC3339Nano),
 		DurationMs: float64(e.Duration.Microseconds()) / 1000,
 		Method:     e.Method, Path: e.Path, Query: e.Query, OperationID: e.OperationID,
 		Status: e.Status, Outcome: e.Outcome, ClientID: e.ClientID, LocationID: e.LocationID,
 		Fault: e.FaultID, Message: e.Message,
-		Request: bodyView(e.RequestBody), Response: bodyView(e.ResponseBody),
-		Headers: e.Header,
 	}
 	if e.Rated {
 		v.RateLimit = &RateView{Remaining: e.Remaining, DailyRemaining: e.DailyRemaining}

@@ -206,12 +206,28 @@ function rowHTML(e) {
     '<td>' + esc(e.fault) + '</td><td class="mono">' + esc(e.locationId) + '</td></tr>';
 }
 
+// renderRequests shows the journal through the filters: the first screenfuls at once, the rest
+// in the next frames, so that a thousand rows do not hold the page up.
+const FIRST_ROWS = 100, CHUNK_ROWS = 300;
+let renderRun = 0;
 function renderRequests() {
-  const rows = [];
-  for (const e of journal) if (keep(e)) rows.push(rowHTML(e));
-  $('req-rows').innerHTML = rows.join('');
-  $('req-count').textContent = rows.length + ' of ' + journal.length + ' requests';
+  const kept = journal.filter(keep);
+  const run = ++renderRun;
+  const tbody = $('req-rows');
+  tbody.innerHTML = kept.slice(0, FIRST_ROWS).map(rowHTML).join('');
+  $('req-count').textContent = kept.length + ' of ' + journal.length + ' requests';
   $('req-empty').hidden = journal.length > 0;
+  let i = FIRST_ROWS;
+  const more = () => {
+    if (run !== renderRun) return; // filtered again meanwhile
+    const chunk = kept.slice(i, i + CHUNK_ROWS).filter((e) => bySeq.has(e.seq));
+    tbody.insertAdjacentHTML('beforeend', chunk.map(rowHTML).join(''));
+    i += CHUNK_ROWS;
+    if (i < kept.length) setTimeout(more, 0);
+    else performance.mark('inspector-all-rows');
+  };
+  if (i < kept.length) setTimeout(more, 0);
+  else performance.mark('inspector-all-rows');
 }
 
 function addEntry(e) {
@@ -227,7 +243,7 @@ function addEntry(e) {
     if (tr) tr.remove();
   }
   if (keep(e)) $('req-rows').insertAdjacentHTML('afterbegin', rowHTML(e));
-  $('req-count').textContent = $('req-rows').rows.length + ' of ' + journal.length + ' requests';
+  $('req-count').textContent = journal.filter(keep).length + ' of ' + journal.length + ' requests';
   $('req-empty').hidden = true;
 }
 
@@ -241,7 +257,8 @@ function noteLocation(id) {
 }
 
 async function loadJournal() {
-  const data = await api('GET', '/requests?limit=' + MAX_ROWS);
+  // The list without headers and bodies; an entry opened is read whole.
+  const data = await api('GET', '/requests?fields=summary&limit=' + MAX_ROWS);
   journal.length = 0;
   bySeq.clear();
   for (const e of data.requests) { journal.push(e); bySeq.set(e.seq, e); noteLocation(e.locationId); }
@@ -277,7 +294,7 @@ async function stream() {
             if (line.startsWith('data: ')) data += line.slice(6);
             else if (line.startsWith('event: ')) event = line.slice(7);
           }
-          if (event === 'request' && data) addEntry(JSON.parse(data));
+          if (event === 'request' && data) addEntry(Object.assign(JSON.parse(data), { whole: true }));
         }
       }
     } catch (e) {
@@ -318,10 +335,21 @@ function curlOf(e) {
   return parts.join(' \\\n  ');
 }
 
-function openRequest(seq) {
-  const e = bySeq.get(Number(seq));
+async function openRequest(seq) {
+  let e = bySeq.get(Number(seq));
   if (!e) return;
   openSeq = e.seq;
+  if (!e.whole) {
+    try {
+      e = Object.assign(await api('GET', '/requests/' + e.seq), { whole: true });
+      bySeq.set(e.seq, e);
+      const i = journal.findIndex((x) => x.seq === e.seq);
+      if (i >= 0) journal[i] = e;
+    } catch (err) {
+      if (err.status !== 404) throw err;
+    }
+    if (openSeq !== e.seq) return; // another one was opened meanwhile
+  }
   const tr = $('req-rows').querySelector('tr[data-key="' + e.seq + '"]');
   select($('req-rows'), tr);
   const d = $('req-detail');
@@ -351,7 +379,7 @@ function openRequest(seq) {
   $('curl-copy').addEventListener('click', () => copy(curlOf(e), 'curl command'));
 }
 
-onPick($('req-rows'), openRequest);
+onPick($('req-rows'), (seq) => act(() => openRequest(seq)));
 for (const id of ['f-op', 'f-status', 'f-loc']) $(id).addEventListener('change', renderRequests);
 $('f-text').addEventListener('input', renderRequests);
 $('req-filters').addEventListener('submit', (ev) => ev.preventDefault());
@@ -667,6 +695,7 @@ function fillOperations(ops) {
 let started = false;
 async function start() {
   try {
+    if (!token && document.documentElement.dataset.tokenRequired === 'true') { askToken(); return; }
     const [cov] = await Promise.all([api('GET', '/coverage'), loadJournal()]);
     fillOperations(cov.operations);
     api('GET', '/clock').then(showClock, () => {});
