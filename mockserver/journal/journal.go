@@ -32,12 +32,12 @@ type Journal interface {
 
 // Entry is one request as recorded. It holds no token: only the token's client and location.
 type Entry struct {
-	Seq                  uint64
-	Time                 time.Time // mock time when the request arrived
-	Duration             time.Duration
-	Method, Path, Query  string // Query redacted (RedactQuery)
+	Seq                 uint64
+	Time                time.Time // mock time when the request arrived
+	Duration            time.Duration
+	Method, Path, Query string // Query redacted (RedactQuery)
 	// Header is the request's headers, credentials redacted (RedactHeader); nil when unknown.
-	Header map[string][]string
+	Header               map[string][]string
 	OperationID          string
 	Status               int // 0 when no answer was written
 	Outcome              string
@@ -197,23 +197,23 @@ func ParseFilter(q map[string][]string, now time.Time) (Filter, error) {
 
 // View is an entry as GET /__admin/requests shows it.
 type View struct {
-	Seq         uint64    `json:"seq"`
-	Time        string    `json:"time"`
-	DurationMs  float64   `json:"durationMs"`
-	Method      string    `json:"method"`
-	Path        string    `json:"path"`
-	Query       string    `json:"query,omitempty"`
+	Seq         uint64              `json:"seq"`
+	Time        string              `json:"time"`
+	DurationMs  float64             `json:"durationMs"`
+	Method      string              `json:"method"`
+	Path        string              `json:"path"`
+	Query       string              `json:"query,omitempty"`
 	Headers     map[string][]string `json:"headers,omitempty"`
-	OperationID string    `json:"operationId,omitempty"`
-	Status      int       `json:"status"`
-	Outcome     string    `json:"outcome,omitempty"`
-	ClientID    string    `json:"clientId,omitempty"`
-	LocationID  string    `json:"locationId,omitempty"`
-	RateLimit   *RateView `json:"rateLimit,omitempty"`
-	Fault       string    `json:"fault,omitempty"`
-	Message     any       `json:"message,omitempty"`
-	Request     any       `json:"requestBody,omitempty"`
-	Response    any       `json:"responseBody,omitempty"`
+	OperationID string              `json:"operationId,omitempty"`
+	Status      int                 `json:"status"`
+	Outcome     string              `json:"outcome,omitempty"`
+	ClientID    string              `json:"clientId,omitempty"`
+	LocationID  string              `json:"locationId,omitempty"`
+	RateLimit   *RateView           `json:"rateLimit,omitempty"`
+	Fault       string              `json:"fault,omitempty"`
+	Message     any                 `json:"message,omitempty"`
+	Request     any                 `json:"requestBody,omitempty"`
+	Response    any                 `json:"responseBody,omitempty"`
 }
 
 // RateView is the rate-limit part of a View.

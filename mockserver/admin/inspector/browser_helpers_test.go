@@ -284,14 +284,20 @@ func (p *page) until(what, expr string) {
 }
 
 // ready waits until the page has loaded what it shows first.
-func (p *page) ready() { p.t.Helper(); p.until("the page to be ready", "document.documentElement.dataset.ready === 'true'") }
+func (p *page) ready() {
+	p.t.Helper()
+	p.until("the page to be ready", "document.documentElement.dataset.ready === 'true'")
+}
 
 func (p *page) text(sel string) string {
 	p.t.Helper()
 	return eval[string](p, "(document.querySelector("+jsString(sel)+") || {}).textContent || ''")
 }
 
-func (p *page) click(sel string) { p.t.Helper(); p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)) }
+func (p *page) click(sel string) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
 
 // set types a value into a field (replacing what it held).
 func (p *page) set(sel, value string) {
