@@ -457,6 +457,8 @@ refreshers.state = async () => {
     s.appointments + ' appointments, ' + s.businesses + ' businesses';
   $('loc-rows').innerHTML = locs.locations.map((l) => '<tr class="pick' + (l.id === openLocation ? ' sel' : '') + '" tabindex="0" data-key="' + esc(l.id) + '"><td class="mono">' + esc(l.id) +
     '</td><td>' + esc(l.name) + '</td><td class="mono">' + esc(l.companyId) + '</td><td>' + (l.allowDuplicateContact ? 'allowed' : 'refused') + '</td></tr>').join('');
+  // A location removed meanwhile (a reset, a DELETE) is not asked for again.
+  if (openLocation && !locs.locations.some((l) => l.id === openLocation)) { openLocation = ''; $('contact-detail').hidden = true; }
   if (!openLocation && locs.locations.length) { openLocation = locs.locations[0].id; cursors = []; }
   if (openLocation) await loadContacts(cursors.length ? cursors[cursors.length - 1] : null, true);
 };
