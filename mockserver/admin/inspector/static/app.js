@@ -76,8 +76,12 @@ function toast(msg, error) {
 }
 
 // act runs an action of a button or form and reports its failure.
+// busy counts the actions under way: the periodic reads wait for them (a read that crossed a
+// reset would ask for what the reset removed).
+let busy = 0;
 async function act(fn) {
-  try { return await fn(); } catch (e) { toast(e.message || String(e), true); return undefined; }
+  busy++;
+  try { return await fn(); } catch (e) { toast(e.message || String(e), true); return undefined; } finally { busy--; }
 }
 
 function timeOf(iso) {
@@ -134,7 +138,7 @@ function show(view, focusTab) {
   if (r) {
     act(r);
     // Views other than Requests (which is live) are read again every two seconds while shown.
-    if (view !== 'requests') pollTimer = setInterval(() => { if (!document.hidden) r().catch(() => {}); }, 2000);
+    if (view !== 'requests') pollTimer = setInterval(() => { if (!document.hidden && !busy) act(r); }, 2000);
   }
 }
 
