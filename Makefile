@@ -6,17 +6,33 @@ PKGS    := ./...
 MODULE  := $(shell $(GO) list -m)
 
 .PHONY: run test check vet fmt-check imports tidy-check staticcheck build bench bench-stages fuzz contract clean \
-	zapier-test zapier-node
+	zapier-test zapier-node browser-test inspector-screenshots
 REPORTS := $(CURDIR)/reports
 
 ## run: start the mock with seeded data on $(ADDR) and print how to call it
 run:
 	$(GO) run ./cmd/contactsmock serve --addr $(ADDR) --seed $(SEED)
 
-## test: vet, the Zapier example's tests, then every Go test (unit tests with -race, contract
-## suites against the in-process mock)
-test: vet zapier-test
+## test: vet, the Zapier example's tests, the inspector's browser tests, then every Go test (unit
+## tests with -race, contract suites against the in-process mock)
+test: vet zapier-test browser-test
 	$(GO) test -race -count=1 $(PKGS)
+
+## browser-test: the inspector's end-to-end tests (mockserver/admin/inspector, build tag browser)
+## in Debian's Chromium, headless, through chromedp; installs chromium (and curl, which runs a
+## copied command) when missing. Failures leave screenshots in reports/; the measured latencies
+## go to reports/inspector-latency.json.
+BROWSER_PKG := ./mockserver/admin/inspector
+browser-test:
+	@tools/ensure-deb chromium chromium
+	@tools/ensure-deb curl curl
+	$(GO) test -race -count=1 -tags browser $(BROWSER_PKG)
+
+## inspector-screenshots: rewrite docs/inspector/*.png, one screenshot of each view
+inspector-screenshots:
+	@tools/ensure-deb chromium chromium
+	@tools/ensure-deb curl curl
+	$(GO) test -count=1 -tags browser $(BROWSER_PKG) -args -inspector.docs=$(CURDIR)/docs/inspector
 
 ## zapier-test: the Zapier example app's tests (examples/zapier, node:test and Zapier's
 ## createAppTester) against the real mock binary on a free loopback port. Runs npm ci first when
@@ -39,7 +55,7 @@ zapier-node:
 check: fmt-check imports tidy-check staticcheck test
 
 vet:
-	$(GO) vet $(PKGS)
+	$(GO) vet -tags browser $(PKGS)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -53,7 +69,7 @@ fmt-check:
 imports:
 	@$(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' $(PKGS) | awk -v m="$(MODULE)" '\
 	  { pkg=$$1; sub_=(index(pkg, m"/mockserver/")==1 && pkg != m"/mockserver/admin"); \
-	    st=(pkg ~ m"/mockserver/(state|clock|ids|jsonwire)(/|$$)"); \
+	    st=(pkg ~ m"/mockserver/(state|clock|ids|jsonwire|coverage)(/|$$)"); \
 	    for (i=2;i<=NF;i++) { imp=$$i; \
 	    if (sub_ && (imp == m"/mockserver" || imp == m"/mockserver/admin")) bad=bad pkg" imports "imp"\n"; \
 	    if (pkg == m"/mockserver/admin" && imp == m"/mockserver") bad=bad pkg" imports "imp"\n"; \
@@ -77,7 +93,7 @@ tidy-check:
 
 ## staticcheck: run honnef.co/go/tools at a pinned version (fetched from the module proxy)
 staticcheck:
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags browser $(PKGS)
 
 ## contract: run the contract suites against a target, in random order, and write
 ## reports/contract-junit.xml and reports/contract-coverage.json (docs/contract-suites.md):

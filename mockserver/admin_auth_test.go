@@ -62,7 +62,10 @@ func TestAdminTokenGuardsEveryRoute(t *testing.T) {
 	before := adminState(h.srv)
 	routes := adminRouteList(t, h.srv)
 	for _, rt := range routes {
-		path := strings.NewReplacer("{id}", "x").Replace(rt.path)
+		if rt.path == "/__admin" || strings.HasPrefix(rt.path, "/__admin/ui") || rt.path == "/__admin/" {
+			continue // the inspector's files: TestInspectorFilesHoldNoState
+		}
+		path := strings.NewReplacer("{id}", "x", "{contactId}", "y").Replace(rt.path)
 		r := h.doHeaders(rt.method, path, "", `{}`, nil)
 		if r.Status != http.StatusUnauthorized || r.str("message") != msgAdminToken {
 			t.Errorf("%s %s without the admin token: %d %s", rt.method, path, r.Status, r.Raw)

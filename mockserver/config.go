@@ -9,6 +9,7 @@ import (
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/clock"
+	"github.com/contactsmock/contactsmock/mockserver/coverage"
 	"github.com/contactsmock/contactsmock/mockserver/faults"
 	"github.com/contactsmock/contactsmock/mockserver/ids"
 	"github.com/contactsmock/contactsmock/mockserver/journal"
@@ -84,6 +85,13 @@ type Config struct {
 	// the admin API answers 401. Empty leaves the admin API open, which is safe only on loopback
 	// (cmd/contactsmock refuses to listen beyond loopback without it).
 	AdminToken string
+	// AdminHosts are the names the admin API (and the inspector) may be reached by besides the
+	// loopback ones (localhost, *.localhost, 127.0.0.0/8, [::1]): a request whose Host names
+	// anything else is refused with 403, against DNS rebinding. Give the host the mock listens on
+	// and any name it is reached by (a container's service name, a tunnel's host); an unspecified
+	// address (0.0.0.0, ::) admits every IP address. cmd/contactsmock adds --addr's host and
+	// every --admin-host.
+	AdminHosts []string
 
 	// Webhooks (see webhooks.go). WebhookURLs are registered at start for every event of every
 	// location.
@@ -134,6 +142,8 @@ type State struct {
 	ClockOffset clock.Offset
 	// IDs is the id sequence of the default Store (default: seeded by Config.IDSeed, or random).
 	IDs ids.Source
+	// Coverage counts the statuses each operation answered (GET /__admin/coverage).
+	Coverage coverage.Counts
 }
 
 // Defaults of Config.

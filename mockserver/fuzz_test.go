@@ -340,7 +340,14 @@ func FuzzAdminRequest(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	routes := adminRouteList(f, probe)
+	var routes []adminRoute
+	for _, rt := range adminRouteList(f, probe) {
+		// The live stream answers until the client leaves (TestJournalStream reads it), and the
+		// inspector's files take no body.
+		if rt.path != "/__admin/requests/stream" && !strings.HasPrefix(rt.path, "/__admin/ui") && rt.path != "/__admin" && rt.path != "/__admin/" {
+			routes = append(routes, rt)
+		}
+	}
 	closeServer(f, probe)
 	seeds := map[string][]string{
 		"/__admin/locations":     {`{"name":"Gym","id":"LocCCCCCCCCCCCCCCCCC","duplicatePriority":["phone"]}`, `{"name":""}`},

@@ -180,6 +180,10 @@ func (h *harness) doHeaders(method, path, token string, body any, hdr map[string
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v // net/http sends req.Host, not a Host header
+			continue
+		}
 		if v == "" {
 			req.Header.Del(k)
 		} else {

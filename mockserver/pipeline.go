@@ -96,6 +96,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sent, body := s.write(w, r, op, c.rate, resp)
+	s.logged("counting coverage", s.coverage.Add(c.ctx(), op.ID, sent.status))
 	outcome := ""
 	if sent.truncate {
 		outcome = journal.Truncated
@@ -373,6 +374,7 @@ func (s *Server) record(c *call, resp response, body []byte, start arrival, outc
 		Time:     start.mock,
 		Duration: time.Since(start.real),
 		Method:   c.r.Method, Path: c.r.URL.Path, Query: journal.RedactQuery(c.r.URL.RawQuery),
+		Header:  journal.RedactHeader(c.r.Header),
 		Status:  resp.status,
 		Outcome: outcome,
 	}
@@ -400,4 +402,5 @@ func (s *Server) record(c *call, resp response, body []byte, start arrival, outc
 		e.RequestBody, e.ResponseBody = c.body, body
 	}
 	s.logged("journaling a request", s.journal.Record(c.ctx(), e))
+	s.news.Notify()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/contactsmock/contactsmock/mockserver/admin"
 	"github.com/contactsmock/contactsmock/mockserver/clock"
+	"github.com/contactsmock/contactsmock/mockserver/coverage"
 	"github.com/contactsmock/contactsmock/mockserver/faults"
 	"github.com/contactsmock/contactsmock/mockserver/ids"
 	"github.com/contactsmock/contactsmock/mockserver/journal"
@@ -36,6 +37,8 @@ type Server struct {
 	limiter  *ratelimit.Limiter
 	faults   faults.Store
 	journal  journal.Journal // nil when off
+	news     journal.News    // wakes the journal's live streams
+	coverage coverage.Counts
 	hooks    webhooks.Hooks
 	sleep    func(context.Context, time.Duration) error // waits injected latency (tests fake it)
 	handlers map[string]handlerFunc
@@ -92,6 +95,10 @@ func New(cfg Config) (*Server, error) {
 		st.Journal = journal.NewRing(cfg.JournalSize)
 	}
 	s.journal = st.Journal
+	if st.Coverage == nil {
+		st.Coverage = coverage.NewMemory()
+	}
+	s.coverage = st.Coverage
 	if err := s.initWebhooks(st.Webhooks); err != nil {
 		return nil, err
 	}
@@ -135,8 +142,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.admin = admin.New(admin.Deps{
 		State: s.store, OAuth: s.auth, Limits: s.limiter, Faults: s.faults, Journal: s.journal,
-		Hooks: s.hooks, Clock: s.clock, Spec: s.spec, Reset: s.reset, DefaultClient: cfg.ClientID,
-		Token: cfg.AdminToken, MaxBody: cfg.MaxBody, MaxStateBody: cfg.MaxStateBody,
+		News: &s.news, Coverage: s.coverage, Hooks: s.hooks, Clock: s.clock, Spec: s.spec,
+		Reset: s.reset, DefaultClient: cfg.ClientID, Token: cfg.AdminToken, Hosts: cfg.AdminHosts,
+		Public: PublicAdminPaths, MaxBody: cfg.MaxBody, MaxStateBody: cfg.MaxStateBody,
 		Respond: s.respond, Fail: s.fail, Logger: s.log,
 	})
 	s.startWebhooks()
@@ -332,11 +340,24 @@ func (s *Server) Clients() []OAuthClient {
 // AddClient registers an OAuth client.
 func (s *Server) AddClient(c OAuthClient) error { return s.auth.AddClient(context.Background(), c) }
 
-// Close stops the mock's background work: no more webhook events are queued, the deliveries already
-// queued are sent (with their retries) until ctx ends, and whatever is left then is dropped. It
-// returns once every delivery goroutine has stopped: an error if ctx ended first. The handler keeps
-// serving the API afterwards, without webhooks.
-func (s *Server) Close(ctx context.Context) error { return s.hooks.Close(ctx) }
+// Close stops the mock's background work: the journal's live streams end, no more webhook events
+// are queued, the deliveries already queued are sent (with their retries) until ctx ends, and
+// whatever is left then is dropped. It returns once every delivery goroutine has stopped: an error
+// if ctx ended first. The handler keeps serving the API afterwards, without webhooks.
+func (s *Server) Close(ctx context.Context) error {
+	s.EndStreams()
+	return s.hooks.Close(ctx)
+}
+
+// EndStreams ends the journal's live streams (GET /__admin/requests/stream, which the inspector
+// keeps open) and refuses new ones. Give it to http.Server.RegisterOnShutdown: Shutdown waits for
+// open connections, and a stream stays open as long as its page.
+func (s *Server) EndStreams() { s.admin.EndStreams() }
+
+// PublicAdminPaths are the admin paths pages of any origin may read (the served OpenAPI
+// document): the cross-origin rules of the admin API do not apply to them, the Host rule and the
+// admin token do.
+var PublicAdminPaths = []string{"/__admin/openapi.yaml", "/__admin/openapi.json"}
 
 // RegisterWebhook registers a receiver: every event (events nil) or the listed ones, of every
 // location (locationID empty) or of one. An invalid URL or event name is refused (422 through the
@@ -386,5 +407,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serveConsent(w, r) {
 		return
 	}
+	if s.redirectHome(w, r) {
+		return
+	}
 	s.serveAPI(w, r)
+}
+
+// redirectHome sends a browser that opens the mock's root to the inspector, when the document
+// serves nothing at /. Only a page load is redirected (GET or HEAD asking for HTML): an API client
+// gets the live API's 404, as before.
+func (s *Server) redirectHome(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Path != "/" || (r.Method != http.MethodGet && r.Method != http.MethodHead) ||
+		!strings.Contains(r.Header.Get("Accept"), "text/html") {
+		return false
+	}
+	if _, _, err := s.spec.FindRequest(r); err == nil {
+		return false // the document serves /
+	}
+	http.Redirect(w, r, admin.UIPath, http.StatusFound)
+	return true
 }

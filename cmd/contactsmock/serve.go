@@ -57,6 +57,7 @@ type serveFlags struct {
 	pprofAddr        string
 	// See serve_safety.go.
 	adminToken        string
+	adminHosts        []string
 	readyFile         string
 	readHeaderTimeout time.Duration
 }
@@ -206,6 +207,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       f.idleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Open inspector pages hold a stream each: end them, or Shutdown would wait for its deadline.
+	hs.RegisterOnShutdown(srv.EndStreams)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
@@ -283,6 +286,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 		WebhookQueueSize: f.webhookQueue,
 		WebhookLogSize:   f.webhookLog,
 		AdminToken:       f.adminToken,
+		AdminHosts:       f.allowedAdminHosts(),
 	}
 	if f.clientsFile != "" {
 		data, err := os.ReadFile(f.clientsFile)
@@ -359,6 +363,7 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "contactsmock is serving the Contacts API on %s\n\n", base)
+	fmt.Fprintf(&b, "  inspector:      %s/__admin/ui/ (open it in a browser)\n", base)
 	fmt.Fprintf(&b, "  admin API:      %s/__admin/health%s\n", base, adminNote(f))
 	fmt.Fprintf(&b, "  webhook key:    %s/__admin/webhooks/public-key\n", base)
 	lim := srv.RateLimits()

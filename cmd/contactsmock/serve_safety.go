@@ -22,6 +22,14 @@ const adminTokenEnv = "CONTACTSMOCK_ADMIN_TOKEN"
 func (f *serveFlags) registerSafety(fs *flag.FlagSet) {
 	fs.StringVar(&f.adminToken, "admin-token", "", "require this `TOKEN` on every admin request (header "+mockserver.AdminTokenHeader+
 		": TOKEN, or Authorization: Bearer TOKEN); default $"+adminTokenEnv+". Required when --addr is not a loopback address")
+	fs.Func("admin-host", "a `NAME` the admin API and the inspector may be reached by besides loopback names and --addr's host (repeatable): a container's service name, a tunnel's host. Requests naming any other host are refused, against DNS rebinding", func(v string) error {
+		v = strings.TrimSpace(v)
+		if v == "" || strings.ContainsAny(v, "/ ") {
+			return fmt.Errorf("%q is not a host name", v)
+		}
+		f.adminHosts = append(f.adminHosts, v)
+		return nil
+	})
 	fs.StringVar(&f.readyFile, "ready-file", "", "once listening, write the base URL (http://host:port) and a newline to this `PATH`, atomically (for scripts and tests that start the mock on port 0)")
 	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "longest time a client may take to send the request headers (`DURATION`); a slower client is disconnected")
 }
@@ -58,6 +66,20 @@ func checkAdminExposure(addr string, bound net.Addr, adminToken string) error {
 	}
 	return fmt.Errorf("--addr %s listens beyond loopback, where the admin API (reset, tokens, clock, webhooks) would be open to "+
 		"anyone who can reach it: set --admin-token (or $%s) to protect it, or listen on 127.0.0.1", addr, adminTokenEnv)
+}
+
+// allowedAdminHosts are the names the admin API accepts in Host besides loopback ones: --addr's
+// host (an unspecified address admits every IP address; see mockserver.Config.AdminHosts) and
+// every --admin-host.
+func (f *serveFlags) allowedAdminHosts() []string {
+	hosts := append([]string(nil), f.adminHosts...)
+	if host, _, err := net.SplitHostPort(f.addr); err == nil {
+		if host == "" {
+			host = "0.0.0.0" // ":8080" listens on every address
+		}
+		hosts = append(hosts, host)
+	}
+	return hosts
 }
 
 // removeStaleSnapshots removes the temporary files a mock killed in the middle of writing the

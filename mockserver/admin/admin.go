@@ -14,12 +14,14 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/clock"
+	"github.com/contactsmock/contactsmock/mockserver/coverage"
 	"github.com/contactsmock/contactsmock/mockserver/faults"
 	"github.com/contactsmock/contactsmock/mockserver/journal"
 	"github.com/contactsmock/contactsmock/mockserver/oauth"
@@ -36,6 +38,10 @@ type State interface {
 	CreateLocation(ctx context.Context, loc fixtures.Location) (fixtures.Location, error)
 	DeleteLocation(ctx context.Context, id string) error
 	GetContact(ctx context.Context, loc, id string) (*state.Contact, error)
+	ListContacts(ctx context.Context, loc string, q state.ListQuery) (state.ListPage, error)
+	ListTasks(ctx context.Context, loc, contactID string) ([]fixtures.Task, error)
+	ListNotes(ctx context.Context, loc, contactID string) ([]fixtures.Note, error)
+	ListAppointments(ctx context.Context, loc, contactID string) ([]fixtures.Appointment, error)
 	AddAppointment(ctx context.Context, a fixtures.Appointment) (fixtures.Appointment, error)
 	AddBusiness(ctx context.Context, b fixtures.Business) (fixtures.Business, error)
 	Snapshot(ctx context.Context) (fixtures.Document, error)
@@ -58,10 +64,11 @@ type OAuth interface {
 	RevokeLocation(ctx context.Context, id string) (int, error)
 }
 
-// Limits is the rate limiter's settings.
+// Limits is the rate limiter's settings and each (client, location) pair's standing.
 type Limits interface {
 	Limits(ctx context.Context) (ratelimit.Limits, error)
 	SetLimits(ctx context.Context, l ratelimit.Limits) error
+	Buckets(ctx context.Context, now time.Time) ([]ratelimit.Bucket, error)
 }
 
 // Deps are what the admin API works over.
@@ -71,15 +78,25 @@ type Deps struct {
 	Limits  Limits
 	Faults  faults.Store
 	Journal journal.Journal // nil: the journal is off
-	Hooks   webhooks.Hooks
-	Clock   *clock.Clock
-	Spec    *spec.Spec
+	// News wakes the journal's live stream when an entry is recorded; nil: the stream polls.
+	News     News
+	Coverage coverage.Counts
+	Hooks    webhooks.Hooks
+	Clock    *clock.Clock
+	Spec     *spec.Spec
 	// Reset puts the mock back to its state at start (POST /__admin/reset).
 	Reset func(ctx context.Context) error
 	// DefaultClient is the OAuth client that cannot be deleted.
 	DefaultClient string
 	// Token, when set, is required on every request (X-Admin-Token or a bearer token).
 	Token string
+	// Hosts are the names (or addresses) a request's Host may give besides loopback ones: the
+	// host the mock listens on, and any name it is reached by (a tunnel's). An unspecified
+	// address (0.0.0.0, ::) admits every IP address. See guard.go.
+	Hosts []string
+	// Public are paths served to pages of any origin, outside the cross-origin rules (the
+	// served OpenAPI document); the Host rule still applies.
+	Public []string
 	// MaxBody caps the JSON bodies, MaxStateBody the fixture documents (seed, snapshot).
 	MaxBody, MaxStateBody int64
 	// Respond writes an answer and Fail an error, in the API's shapes.
@@ -121,8 +138,10 @@ const msgToken = "The admin API needs the admin token: send it as " + TokenHeade
 
 // API is the admin API: an http.Handler for everything under /__admin/.
 type API struct {
-	d      Deps
-	router *mux.Router
+	d        Deps
+	router   *mux.Router
+	stop     chan struct{} // closed by EndStreams
+	stopOnce sync.Once
 }
 
 // handler is an admin endpoint: it returns the status and body to answer, or an error.
@@ -133,7 +152,7 @@ func New(d Deps) *API {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &API{d: d, router: mux.NewRouter()}
+	a := &API{d: d, router: mux.NewRouter(), stop: make(chan struct{})}
 	sub := a.router.PathPrefix("/__admin").Subrouter()
 	route := func(method, path string, h handler) {
 		sub.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
@@ -157,6 +176,9 @@ func New(d Deps) *API {
 	stateRoutes(route)
 	webhookRoutes(sub, a, route)
 	trafficRoutes(route)
+	inspectRoutes(route)
+	sub.HandleFunc("/requests/stream", a.stream).Methods(http.MethodGet)
+	a.uiRoutes(a.router)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.Fail(w, r, newError(http.StatusNotFound, fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)))
 	})
@@ -165,8 +187,21 @@ func New(d Deps) *API {
 	return a
 }
 
-// ServeHTTP serves the admin API, to requests that carry the admin token when one is configured.
+// ServeHTTP serves the admin API: to requests that pass the cross-origin rules (guard.go), and
+// carry the admin token when one is configured. The inspector's files need no token: they are the
+// same for every mock and hold nothing of it, and a browser cannot send a header when it opens a
+// URL; everything the page shows comes through the API with the token.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := a.guard(w, r); err != nil {
+		a.d.Logger.Warn("admin request refused", "method", r.Method, "path", r.URL.Path, "host", r.Host,
+			"origin", r.Header.Get("Origin"), "remote", r.RemoteAddr, "status", err.Status)
+		a.d.Fail(w, r, err)
+		return
+	}
+	if isUIPath(r.URL.Path) {
+		a.router.ServeHTTP(w, r)
+		return
+	}
 	if !a.authorized(r) {
 		a.d.Logger.Warn("admin request refused: no or wrong admin token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 		w.Header()["Www-Authenticate"] = []string{`Bearer realm="contactsmock admin"`}

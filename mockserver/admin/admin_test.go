@@ -36,7 +36,7 @@ func newAPI(t *testing.T, token string) (*admin.API, *answer) {
 	}
 	resets := 0
 	api := admin.New(admin.Deps{
-		State: st, Limits: ratelimit.NewMemorySettings(ratelimit.Defaults), Faults: faults.NewMemory(1, nil),
+		State: st, Limits: ratelimit.New(ratelimit.NewMemorySettings(ratelimit.Defaults), ratelimit.NewMemoryCounter()), Faults: faults.NewMemory(1, nil),
 		Clock: clock.New(clock.NewManual(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)).Now), Spec: spec.MustDefault(),
 		Reset: func(context.Context) error { resets++; return nil }, Token: token, MaxBody: 1 << 20, MaxStateBody: 1 << 20,
 		Respond: func(w http.ResponseWriter, r *http.Request, status int, body any) {
@@ -52,7 +52,7 @@ func newAPI(t *testing.T, token string) (*admin.API, *answer) {
 }
 
 func serve(api *admin.API, method, path string, hdr ...string) {
-	r := httptest.NewRequest(method, path, nil)
+	r := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		r.Header.Set(hdr[i], hdr[i+1])
 	}

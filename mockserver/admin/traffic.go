@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/contactsmock/contactsmock/mockserver/faults"
@@ -19,6 +20,7 @@ func trafficRoutes(route func(method, path string, h handler)) {
 	route(http.MethodDelete, "/faults", clearFaults)
 	route(http.MethodDelete, "/faults/{id}", deleteFault)
 	route(http.MethodGet, "/requests", listRequests)
+	route(http.MethodGet, "/requests/{seq:[0-9]+}", getRequest)
 	route(http.MethodDelete, "/requests", clearRequests)
 }
 
@@ -135,11 +137,42 @@ func listRequests(a *API, r *http.Request) (int, any, error) {
 			return 0, nil, err
 		}
 	}
+	// ?fields=summary leaves out the headers and bodies: the inspector lists a thousand entries
+	// at once and reads one whole when it is opened (GET /__admin/requests/{seq}).
+	var summary bool
+	switch r.URL.Query().Get("fields") {
+	case "", "all":
+	case "summary":
+		summary = true
+	default:
+		return 0, nil, invalid("fields must be summary or all")
+	}
 	out := make([]journal.View, len(entries))
 	for i := range entries {
-		out[i] = entries[i].View()
+		if summary {
+			out[i] = entries[i].Summary()
+		} else {
+			out[i] = entries[i].View()
+		}
 	}
 	return http.StatusOK, map[string]any{"requests": out, "faultSeed": a.d.Faults.Seed()}, nil
+}
+
+// getRequest is one entry of the journal, whole.
+func getRequest(a *API, r *http.Request) (int, any, error) {
+	seq, err := strconv.ParseUint(pathVar(r, "seq"), 10, 64)
+	if err != nil || seq == 0 || a.d.Journal == nil {
+		return 0, nil, newError(http.StatusNotFound, "request "+pathVar(r, "seq")+" is not in the journal")
+	}
+	// The entries after seq-1, newest first: the last one is seq's if the journal still holds it.
+	entries, err := a.d.Journal.List(r.Context(), journal.Filter{AfterSeq: seq - 1})
+	if err != nil {
+		return 0, nil, err
+	}
+	if n := len(entries); n == 0 || entries[n-1].Seq != seq {
+		return 0, nil, newError(http.StatusNotFound, "request "+pathVar(r, "seq")+" is not in the journal")
+	}
+	return http.StatusOK, entries[len(entries)-1].View(), nil
 }
 
 func clearRequests(a *API, r *http.Request) (int, any, error) {

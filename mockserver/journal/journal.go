@@ -32,10 +32,12 @@ type Journal interface {
 
 // Entry is one request as recorded. It holds no token: only the token's client and location.
 type Entry struct {
-	Seq                  uint64
-	Time                 time.Time // mock time when the request arrived
-	Duration             time.Duration
-	Method, Path, Query  string // Query redacted (RedactQuery)
+	Seq                 uint64
+	Time                time.Time // mock time when the request arrived
+	Duration            time.Duration
+	Method, Path, Query string // Query redacted (RedactQuery)
+	// Header is the request's headers, credentials redacted (RedactHeader); nil when unknown.
+	Header               map[string][]string
 	OperationID          string
 	Status               int // 0 when no answer was written
 	Outcome              string
@@ -95,6 +97,9 @@ func (j *Ring) List(_ context.Context, f Filter) ([]Entry, error) {
 	var out []Entry
 	for i := 0; i < j.n && (f.Limit == 0 || len(out) < f.Limit); i++ {
 		e := &j.ring[(j.seq-1-uint64(i))%uint64(len(j.ring))]
+		if e.Seq <= f.AfterSeq {
+			break // the rest is older still
+		}
 		if f.Keep(e) {
 			out = append(out, *e)
 		}
@@ -107,7 +112,11 @@ type Filter struct {
 	OperationID string
 	Status      int // exact status, or 1 to 5 for a class ("4xx" is 4)
 	Since       time.Time
-	Limit       int
+	// AfterSeq keeps the entries recorded after the one numbered AfterSeq (a live stream's
+	// cursor). Entries come newest first, so an implementation may stop at the first one not
+	// after it.
+	AfterSeq uint64
+	Limit    int
 }
 
 // Keep reports whether the filter keeps e.
@@ -121,6 +130,8 @@ func (f *Filter) Keep(e *Entry) bool {
 		return false
 	case !f.Since.IsZero() && e.Time.Before(f.Since):
 		return false
+	case e.Seq <= f.AfterSeq:
+		return false
 	}
 	return true
 }
@@ -132,7 +143,7 @@ type FilterError struct{ Messages []string }
 func (e *FilterError) Error() string { return "journal: " + strings.Join(e.Messages, "; ") }
 
 // ParseFilter reads the query of GET /__admin/requests: operationId, status (429 or 4xx), since
-// (RFC 3339, or a duration back from the mock's now such as 5m) and limit.
+// (RFC 3339, or a duration back from the mock's now such as 5m), after (a seq) and limit.
 func ParseFilter(q map[string][]string, now time.Time) (Filter, error) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
@@ -164,6 +175,13 @@ func ParseFilter(q map[string][]string, now time.Time) (Filter, error) {
 			msgs = append(msgs, "since must be an RFC 3339 time or a duration such as 5m")
 		}
 	}
+	if v := get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			msgs = append(msgs, "after must be a request's seq (a number not less than 0)")
+		}
+		f.AfterSeq = n
+	}
 	if v := get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -179,22 +197,23 @@ func ParseFilter(q map[string][]string, now time.Time) (Filter, error) {
 
 // View is an entry as GET /__admin/requests shows it.
 type View struct {
-	Seq         uint64    `json:"seq"`
-	Time        string    `json:"time"`
-	DurationMs  float64   `json:"durationMs"`
-	Method      string    `json:"method"`
-	Path        string    `json:"path"`
-	Query       string    `json:"query,omitempty"`
-	OperationID string    `json:"operationId,omitempty"`
-	Status      int       `json:"status"`
-	Outcome     string    `json:"outcome,omitempty"`
-	ClientID    string    `json:"clientId,omitempty"`
-	LocationID  string    `json:"locationId,omitempty"`
-	RateLimit   *RateView `json:"rateLimit,omitempty"`
-	Fault       string    `json:"fault,omitempty"`
-	Message     any       `json:"message,omitempty"`
-	Request     any       `json:"requestBody,omitempty"`
-	Response    any       `json:"responseBody,omitempty"`
+	Seq         uint64              `json:"seq"`
+	Time        string              `json:"time"`
+	DurationMs  float64             `json:"durationMs"`
+	Method      string              `json:"method"`
+	Path        string              `json:"path"`
+	Query       string              `json:"query,omitempty"`
+	Headers     map[string][]string `json:"headers,omitempty"`
+	OperationID string              `json:"operationId,omitempty"`
+	Status      int                 `json:"status"`
+	Outcome     string              `json:"outcome,omitempty"`
+	ClientID    string              `json:"clientId,omitempty"`
+	LocationID  string              `json:"locationId,omitempty"`
+	RateLimit   *RateView           `json:"rateLimit,omitempty"`
+	Fault       string              `json:"fault,omitempty"`
+	Message     any                 `json:"message,omitempty"`
+	Request     any                 `json:"requestBody,omitempty"`
+	Response    any                 `json:"responseBody,omitempty"`
 }
 
 // RateView is the rate-limit part of a View.
@@ -205,13 +224,19 @@ type RateView struct {
 
 // View returns the entry as the admin API shows it.
 func (e *Entry) View() View {
+	v := e.Summary()
+	v.Headers, v.Request, v.Response = e.Header, bodyView(e.RequestBody), bodyView(e.ResponseBody)
+	return v
+}
+
+// Summary is View without the headers and the bodies (what a list of many entries needs).
+func (e *Entry) Summary() View {
 	v := View{
 		Seq: e.Seq, Time: e.Time.UTC().Format(time.RFC3339Nano),
 		DurationMs: float64(e.Duration.Microseconds()) / 1000,
 		Method:     e.Method, Path: e.Path, Query: e.Query, OperationID: e.OperationID,
 		Status: e.Status, Outcome: e.Outcome, ClientID: e.ClientID, LocationID: e.LocationID,
 		Fault: e.FaultID, Message: e.Message,
-		Request: bodyView(e.RequestBody), Response: bodyView(e.ResponseBody),
 	}
 	if e.Rated {
 		v.RateLimit = &RateView{Remaining: e.Remaining, DailyRemaining: e.DailyRemaining}

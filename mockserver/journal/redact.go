@@ -43,3 +43,55 @@ func RedactQuery(raw string) string {
 	}
 	return strings.Join(parts, "&")
 }
+
+// secretHeaders are request headers whose values the journal never records. Authorization keeps
+// its scheme ("Bearer [redacted]"), so that the inspector still tells a bearer token from none.
+var secretHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "X-Admin-Token": true,
+	"X-Api-Key": true, "Api-Key": true,
+}
+
+// maxHeaderValue bounds each header value the journal keeps, so that a client sending huge
+// headers cannot make the journal hold more than a thousand times that.
+const maxHeaderValue = 1024
+
+// RedactHeader returns a copy of request headers (canonical names) fit for the journal: the
+// values of secretHeaders replaced by [redacted] (Authorization keeps its scheme), every value cut
+// to 1 KiB.
+func RedactHeader(h map[string][]string) map[string][]string {
+	if len(h) == 0 {
+		return nil
+	}
+	// One backing array for every value, as http.Header.Clone does.
+	n := 0
+	for _, vv := range h {
+		n += len(vv)
+	}
+	all := make([]string, n)
+	out := make(map[string][]string, len(h))
+	for k, vv := range h {
+		dst := all[:len(vv):len(vv)]
+		all = all[len(vv):]
+		for i, v := range vv {
+			switch {
+			case secretHeaders[k]:
+				v = redactCredential(k, v)
+			case len(v) > maxHeaderValue:
+				v = v[:maxHeaderValue] + "…"
+			}
+			dst[i] = v
+		}
+		out[k] = dst
+	}
+	return out
+}
+
+// redactCredential keeps an Authorization value's scheme and drops the rest.
+func redactCredential(name, v string) string {
+	if name == "Authorization" || name == "Proxy-Authorization" {
+		if scheme, _, found := strings.Cut(strings.TrimSpace(v), " "); found && len(scheme) <= 16 {
+			return scheme + " " + redacted
+		}
+	}
+	return redacted
+}

@@ -1,6 +1,7 @@
 package journal_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/contactsmock/contactsmock/mockserver/journal"
@@ -23,5 +24,42 @@ func TestRedactQuery(t *testing.T) {
 				t.Errorf("RedactQuery(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRedactHeader(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	in := map[string][]string{
+		"Authorization":   {"Bearer eyJhbGciOi.secret.sig"},
+		"X-Admin-Token":   {"admintok"},
+		"Cookie":          {"a=b"},
+		"Version":         {"2021-07-28"},
+		"X-Forwarded-For": {"1.2.3.4", "5.6.7.8"},
+		"User-Agent":      {long},
+	}
+	got := journal.RedactHeader(in)
+	want := map[string]string{
+		"Authorization": "Bearer [redacted]", "X-Admin-Token": "[redacted]", "Cookie": "[redacted]",
+		"Version": "2021-07-28",
+	}
+	for k, v := range want {
+		if len(got[k]) != 1 || got[k][0] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	if ff := got["X-Forwarded-For"]; len(ff) != 2 || ff[1] != "5.6.7.8" {
+		t.Errorf("X-Forwarded-For: %q", ff)
+	}
+	if ua := got["User-Agent"][0]; len(ua) > 1100 || !strings.HasPrefix(ua, "xxx") {
+		t.Errorf("User-Agent kept %d bytes", len(ua))
+	}
+	if in["Authorization"][0] != "Bearer eyJhbGciOi.secret.sig" {
+		t.Error("the request's own headers were changed")
+	}
+	if got := journal.RedactHeader(map[string][]string{"Authorization": {"garbage"}}); got["Authorization"][0] != "[redacted]" {
+		t.Errorf("a value without a scheme: %q", got["Authorization"])
+	}
+	if journal.RedactHeader(nil) != nil {
+		t.Error("nil headers are not nil")
 	}
 }

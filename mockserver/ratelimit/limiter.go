@@ -1,10 +1,13 @@
 package ratelimit
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,8 +36,17 @@ type Counter interface {
 	Take(ctx context.Context, key Key, now time.Time, window time.Duration, burst, daily int) (Counts, error)
 	// Peek returns the counts Take would start from, counting nothing.
 	Peek(ctx context.Context, key Key, now time.Time, window time.Duration) (Counts, error)
+	// List returns the counts of every key that holds any at now (its window or its day is not
+	// over), each as Peek would return it.
+	List(ctx context.Context, now time.Time, window time.Duration) ([]KeyCounts, error)
 	// Reset forgets every count.
 	Reset(ctx context.Context) error
+}
+
+// KeyCounts are one key's counts (Counter.List).
+type KeyCounts struct {
+	Key
+	Counts
 }
 
 // Limiter decides, for each request, whether its key is within the limits in force.
@@ -159,6 +171,45 @@ func (l *Limiter) Peek(ctx context.Context, key Key, now time.Time) (State, erro
 	return st, nil
 }
 
+// Bucket is one (client, location) pair's standing: what is left of its burst window and of its
+// day (GET /__admin/ratelimit/buckets).
+type Bucket struct {
+	ClientID       string    `json:"clientId"`
+	LocationID     string    `json:"locationId"`
+	Remaining      int       `json:"remaining"`
+	DailyRemaining int       `json:"dailyRemaining"`
+	WindowReset    time.Time `json:"windowReset"`
+	DailyReset     time.Time `json:"dailyReset"`
+}
+
+// Buckets returns the standing of every key that has counts at now, by client then location.
+// With limiting off nothing is counted, and the list is empty.
+func (l *Limiter) Buckets(ctx context.Context, now time.Time) ([]Bucket, error) {
+	cfg, err := l.inForce(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Off {
+		return []Bucket{}, nil
+	}
+	list, err := l.counter.List(ctx, now, cfg.Window)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Bucket, 0, len(list))
+	for _, kc := range list {
+		out = append(out, Bucket{
+			ClientID: kc.Client, LocationID: kc.Location,
+			Remaining: max(cfg.Burst-kc.Count, 0), DailyRemaining: max(cfg.Daily-kc.DayCount, 0),
+			WindowReset: kc.WindowEnd.UTC(), DailyReset: kc.DayEnd.UTC(),
+		})
+	}
+	slices.SortFunc(out, func(a, b Bucket) int {
+		return cmp.Or(strings.Compare(a.ClientID, b.ClientID), strings.Compare(a.LocationID, b.LocationID))
+	})
+	return out, nil
+}
+
 // Limits returns the limits the state was decided under.
 func (st *State) Limits() Limits { return st.limits.Limits }
 
@@ -275,6 +326,22 @@ func (m *MemoryCounter) Peek(_ context.Context, key Key, now time.Time, window t
 	probe := *b
 	probe.roll(now, window)
 	return Counts{WindowEnd: probe.windowEnd, DayEnd: probe.dayEnd, Count: probe.count, DayCount: probe.dayCount}, nil
+}
+
+// List implements Counter.
+func (m *MemoryCounter) List(_ context.Context, now time.Time, window time.Duration) ([]KeyCounts, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]KeyCounts, 0, len(m.buckets))
+	for k, b := range m.buckets {
+		probe := *b
+		probe.roll(now, window)
+		if probe.count == 0 && probe.dayCount == 0 {
+			continue // both over: the next request starts afresh
+		}
+		out = append(out, KeyCounts{Key: k, Counts: Counts{WindowEnd: probe.windowEnd, DayEnd: probe.dayEnd, Count: probe.count, DayCount: probe.dayCount}})
+	}
+	return out, nil
 }
 
 // Reset implements Counter.

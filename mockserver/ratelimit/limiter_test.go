@@ -238,3 +238,44 @@ func TestLimiterConcurrentExact(t *testing.T) {
 		})
 	}
 }
+
+// TestBuckets: every key with counts is listed with what is left of its window and its day; a key
+// whose window closed keeps its day's count; a key whose day ended too is gone; limits off list
+// nothing.
+func TestBuckets(t *testing.T) {
+	ctx := context.Background()
+	now := mustTime(testTime)
+	l := newLimiter(ratelimit.Limits{Burst: 5, Window: 10 * time.Second, Daily: 100})
+	a, b := ratelimit.Key{Client: "c1", Location: locA}, ratelimit.Key{Client: "c0", Location: "LocB"}
+	for range 3 {
+		take(t, l, a, now)
+	}
+	take(t, l, b, now)
+	got, err := l.Buckets(ctx, now.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ClientID != "c0" || got[1].ClientID != "c1" {
+		t.Fatalf("buckets: %+v", got)
+	}
+	if g := got[1]; g.LocationID != locA || g.Remaining != 2 || g.DailyRemaining != 97 ||
+		!g.WindowReset.Equal(now.Add(10*time.Second)) || !g.DailyReset.Equal(mustTime("2026-03-02T00:00:00Z")) {
+		t.Fatalf("bucket of %v: %+v", a, g)
+	}
+	got, err = l.Buckets(ctx, now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].Remaining != 5 || got[1].DailyRemaining != 97 {
+		t.Fatalf("after the window: %+v", got)
+	}
+	if got, _ = l.Buckets(ctx, now.Add(24*time.Hour)); len(got) != 0 {
+		t.Fatalf("the next day: %+v", got)
+	}
+	if err := l.SetLimits(ctx, ratelimit.Limits{Burst: 5, Window: time.Second, Daily: 100, Off: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = l.Buckets(ctx, now); got == nil || len(got) != 0 {
+		t.Fatalf("limits off: %+v", got)
+	}
+}
