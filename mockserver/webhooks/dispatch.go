@@ -553,7 +553,11 @@ func (w *Dispatcher) Emit(e state.Event) {
 			continue
 		}
 		if ev == nil {
-			ev = &pendingEvent{e: e, at: w.now()}
+			at := w.now()
+			if e.At != 0 {
+				at = e.At.Time()
+			}
+			ev = &pendingEvent{e: e, at: at}
 		}
 		resource, contact := eventIDs(e)
 		d := &delivery{
