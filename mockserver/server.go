@@ -40,6 +40,7 @@ type Server struct {
 	news     journal.News    // wakes the journal's live streams
 	coverage coverage.Counts
 	hooks    webhooks.Hooks
+	prefetch Prefetcher                                 // nil: nothing to read ahead (the memory defaults)
 	sleep    func(context.Context, time.Duration) error // waits injected latency (tests fake it)
 	handlers map[string]handlerFunc
 	admin    *admin.API
@@ -77,6 +78,7 @@ func New(cfg Config) (*Server, error) {
 		st.Store = memory.New(memory.Options{Now: s.clock.Now, IDs: st.IDs, SearchLag: cfg.SearchLag, Wall: s.clock.Base})
 	}
 	s.store = st.Store
+	s.prefetch = st.Prefetch
 	if st.OAuth == nil {
 		st.OAuth = oauth.NewMemoryStore(s.clock.Base)
 	}
@@ -106,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 	s.auth = oauth.NewServer(oauth.Options{
 		Store: st.OAuth, Locations: s.store, Now: s.clock.Now, Spec: s.spec,
 		DefaultClient: cfg.ClientID, TokenTTL: cfg.TokenTTL, Describe: liveMessage, Logger: s.log,
+		AccessKey: cfg.AccessKey, RefreshKey: cfg.RefreshKey,
 	})
 	ctx := context.Background()
 	redirects := cfg.RedirectURIs
@@ -400,7 +403,27 @@ func (s *Server) WebhookPublicKey() ed25519.PublicKey { return s.hooks.PublicKey
 // ServeHTTP routes admin requests to the admin API, the consent step to its page, and everything
 // else through the API pipeline.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin" {
+	admin := strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin"
+	if s.prefetch != nil {
+		var tok, loc string
+		if !admin {
+			tok = bearer(r.Header.Get("Authorization"))
+			loc = s.auth.ClaimedLocation(tok)
+		}
+		ctx, err := s.prefetch.Prefetch(r.Context(), tok, loc)
+		if err != nil {
+			// The backend is down: nothing can be read, so nothing runs. Answered and journaled as
+			// any other refusal (the journal is likely down too: that is logged).
+			start := s.arrived()
+			sent, _ := s.write(w, r, nil, nil, errorResponse(toAPIError(err)))
+			if !admin {
+				s.record(&call{r: r}, sent, nil, start, "")
+			}
+			return
+		}
+		r = r.WithContext(ctx)
+	}
+	if admin {
 		s.admin.ServeHTTP(w, r)
 		return
 	}
