@@ -148,6 +148,12 @@ type State struct {
 	IDs ids.Source
 	// Coverage counts the statuses each operation answered (GET /__admin/coverage).
 	Coverage coverage.Counts
+	// Initial, when set, says the state is shared and was seeded already (by the backend, for
+	// its first replica): New leaves it as it finds it, does not put Config.Faults in force or
+	// register Config.WebhookURLs (the first replica did), takes an OAuth client that exists
+	// already as it is, and POST /__admin/reset returns to the document Initial reads (what the
+	// shared state was first seeded with) instead of Config.Initial.
+	Initial func(ctx context.Context) (fixtures.Document, error)
 	// Prefetch, when set, is told as each request arrives what it is about to read (the access
 	// token it carries and the location that token is bound to), before any stage reads state, so
 	// that a backend in another process reads all of it in one round trip; nil for the memory

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/admin"
 	"github.com/contactsmock/contactsmock/mockserver/clock"
 	"github.com/contactsmock/contactsmock/mockserver/coverage"
@@ -40,7 +42,9 @@ type Server struct {
 	news     journal.News    // wakes the journal's live streams
 	coverage coverage.Counts
 	hooks    webhooks.Hooks
-	prefetch Prefetcher                                 // nil: nothing to read ahead (the memory defaults)
+	prefetch Prefetcher // nil: nothing to read ahead (the memory defaults)
+	// initial reads the document a shared state was first seeded with (nil: cfg.Initial).
+	initial  func(ctx context.Context) (fixtures.Document, error)
 	sleep    func(context.Context, time.Duration) error // waits injected latency (tests fake it)
 	handlers map[string]handlerFunc
 	admin    *admin.API
@@ -120,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		if msgs := oauth.ValidateClient(c); len(msgs) > 0 {
 			return nil, fmt.Errorf("mockserver: OAuth client %q: %s", c.ID, strings.Join(msgs, "; "))
 		}
-		if err := st.OAuth.AddClient(ctx, c); err != nil {
+		if err := st.OAuth.AddClient(ctx, c); err != nil && !(st.Initial != nil && errors.Is(err, oauth.ErrClientExists)) {
 			return nil, fmt.Errorf("mockserver: %w", err)
 		}
 	}
@@ -132,8 +136,14 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.handlers[op.ID] = h
 	}
-	if err := s.restoreInitial(ctx); err != nil {
-		return nil, fmt.Errorf("mockserver: initial state: %w", err)
+	s.initial = st.Initial
+	if s.initial == nil {
+		if err := s.restoreInitial(ctx); err != nil {
+			return nil, fmt.Errorf("mockserver: initial state: %w", err)
+		}
+	} else {
+		cfg.Faults, cfg.WebhookURLs = nil, nil // the shared state's first replica put them in force
+		s.cfg.WebhookURLs = nil
 	}
 	for i, f := range cfg.Faults {
 		if _, err := s.faults.Add(ctx, f); err != nil {
@@ -243,9 +253,17 @@ func (s *Server) startWebhooks() {
 	}
 }
 
-// restoreInitial puts the state at start back and starts the id sequence again, in one step.
+// restoreInitial puts the state at start back and starts the id sequence again, in one step: the
+// configured document, or the one a shared state was first seeded with.
 func (s *Server) restoreInitial(ctx context.Context) error {
-	return s.store.Reset(ctx, s.cfg.Initial)
+	doc := s.cfg.Initial
+	if s.initial != nil {
+		var err error
+		if doc, err = s.initial(ctx); err != nil {
+			return err
+		}
+	}
+	return s.store.Reset(ctx, doc)
 }
 
 // reset is POST /__admin/reset: the state at start, rate-limit counters cleared, the consent

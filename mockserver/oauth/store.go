@@ -227,7 +227,7 @@ func (sw *sweeper) done(n int) { sw.next = 2 * n }
 
 // AddClient implements Clients.
 func (m *MemoryStore) AddClient(_ context.Context, c Client) error {
-	c = c.normalized()
+	c = c.Normalized()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.clients[c.ID] != nil {

@@ -50,11 +50,14 @@ func (o *Outbox) Queued() uint64 {
 }
 
 // Deliver returns once the first upto events are delivered, delivering them itself when no other
-// writer is. The caller holds no lock of the store.
+// writer is; whoever delivers goes on until nothing is queued. Deliver(0) waits for nothing: it
+// delivers what is queued unless a delivery is under way (which then delivers it too), so a read
+// that queued events (a replica catching up) may call it from a subscriber. The caller holds no
+// lock of the store.
 func (o *Outbox) Deliver(upto uint64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for o.done < upto {
+	for o.done < upto || (!o.busy && o.queued > o.done) {
 		if o.busy {
 			o.cond.Wait()
 			continue
