@@ -371,3 +371,35 @@ func killReplica(t *testing.T, args []string) {
 		}
 	}
 }
+
+// TestRedisAway: while Redis answers nothing the mock answers 503 in the live error shape (API and
+// health alike), and it serves again by itself once Redis is back, with nothing lost.
+func TestRedisAway(t *testing.T) {
+	srv := redistest.Start(t)
+	rs := replicas(t, 1, "--redis", srv.URL())
+	tok, loc := mintToken(t, rs[0].base)
+	client := &http.Client{Timeout: 30 * time.Second}
+	st, body, err := call(t, client, "POST", rs[0].base+"/contacts/", tok, map[string]any{"locationId": loc, "firstName": "Before"})
+	if err != nil || st != 201 {
+		t.Fatalf("create: %d %v %v", st, body, err)
+	}
+	id := body["contact"].(map[string]any)["id"].(string)
+	srv.Freeze()
+	st, body, err = call(t, client, "GET", rs[0].base+"/contacts/"+id, tok, nil)
+	if err != nil || st != 503 || body["statusCode"] != float64(503) || body["error"] != "Service Unavailable" {
+		srv.Thaw()
+		t.Fatalf("with Redis away: %d %v %v, want 503 in the live shape", st, body, err)
+	}
+	if st, _, _ := call(t, client, "GET", rs[0].base+"/__admin/health", "", nil); st != 503 {
+		srv.Thaw()
+		t.Fatalf("health with Redis away: %d, want 503", st)
+	}
+	srv.Thaw()
+	waitFor(t, "service again", 30*time.Second, func() bool {
+		st, _, _ := call(t, client, "GET", rs[0].base+"/contacts/"+id, tok, nil)
+		return st == 200
+	})
+	if st, _, _ := call(t, client, "GET", rs[0].base+"/__admin/health", "", nil); st != 200 {
+		t.Fatalf("health after: %d", st)
+	}
+}

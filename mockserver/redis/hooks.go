@@ -552,7 +552,7 @@ return 1`)
 func (h *Hooks) work(ctx context.Context, cancel context.CancelCauseFunc, reg webhooks.Registration) {
 	own := h.k("own", reg.ID)
 	defer func() {
-		h.b.c.Do(context.Background(), h.b.evalsha(releaseScript, []string{own}, h.b.replica))
+		h.b.run(context.Background(), releaseScript, []string{own}, h.b.replica)
 		h.mu.Lock()
 		delete(h.workers, reg.ID)
 		h.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -17,7 +18,8 @@ import (
 )
 
 func main() {
-	listen := flag.String("listen", "127.0.0.1:8080", "`host:port` to listen on")
+	listen := flag.String("listen", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free port)")
+	ready := flag.String("ready-file", "", "write the proxy's base URL to this `FILE` once it listens")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "Usage: roundrobin [--listen host:port] URL...")
 		flag.PrintDefaults()
@@ -41,8 +43,17 @@ func main() {
 		backends = append(backends, p)
 	}
 	var next atomic.Uint64
-	log.Printf("roundrobin: %s -> %v", *listen, flag.Args())
-	log.Fatal(http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("roundrobin: %s -> %v", ln.Addr(), flag.Args())
+	if *ready != "" {
+		if err := os.WriteFile(*ready, []byte("http://"+ln.Addr().String()+"\n"), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	log.Fatal(http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		backends[(next.Add(1)-1)%uint64(len(backends))].ServeHTTP(w, r)
 	})))
 }

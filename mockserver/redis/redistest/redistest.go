@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -121,6 +122,13 @@ func (s *Server) Pause() {
 		s.cmd = nil
 	}
 }
+
+// Freeze stops the server's process (SIGSTOP) without closing its connections: Redis is there
+// but answers nothing, as when its host is unreachable; Thaw lets it go on with its data.
+func (s *Server) Freeze() { _ = s.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Thaw lets a frozen server go on (SIGCONT).
+func (s *Server) Thaw() { _ = s.cmd.Process.Signal(syscall.SIGCONT) }
 
 // Resume starts a paused server again.
 func (s *Server) Resume(t testing.TB) {
