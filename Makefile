@@ -170,8 +170,10 @@ fuzz:
 ## page latency at that size; about two minutes. BENCH_TIME (default 1s) is the length of each
 ## measured round. Never part of make test.
 BENCH_TIME ?= 1s
-bench:
+bench: redis-server
 	BENCH_TIME=$(BENCH_TIME) $(GO) run ./cmd/contactsbench
+	@echo "== the Redis backend (docs/replicas.md): get, list 20, create through one replica and two on one redis-server"
+	$(GO) test -run '^$$' -bench BenchmarkReplicas -benchtime $(BENCH_TIME) ./mockserver/redis
 
 ## bench-stages: go test benchmarks of each pipeline stage, with allocations
 bench-stages:

@@ -18,6 +18,11 @@ import (
 
 // mockOn builds a mock whose whole state is the backend's, seeded with doc.
 func mockOn(t *testing.T, b *redis.Backend, doc fixtures.Document) *mockserver.Server {
+	return mockOnB(t, b, doc)
+}
+
+// mockOnB is mockOn for tests and benchmarks; a replica that finds the prefix seeded joins it.
+func mockOnB(t testing.TB, b *redis.Backend, doc fixtures.Document) *mockserver.Server {
 	t.Helper()
 	ctx := context.Background()
 	keys, err := b.SharedKeys(ctx, redis.Keys{})
