@@ -296,8 +296,6 @@ func (h *Hooks) flush() {
 	}
 }
 
-var errStale = fmt.Errorf("redis: the settings moved")
-
 func (h *Hooks) enqueue(e state.Event, pos int) error {
 	ctx := context.Background()
 	for {
