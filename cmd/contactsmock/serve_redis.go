@@ -108,7 +108,7 @@ func (f *serveFlags) sharedState(cfg *mockserver.Config, logger *slog.Logger) (*
 	}
 	cfg.State = mockserver.State{
 		Store: b.Store(), OAuth: b.OAuth(), RateLimits: b.Limits(cfg.RateLimits.WithDefaults()), RateCounts: b.Counter(),
-		Faults: b.Faults(sp), Webhooks: hooks, ClockOffset: b.Offset(), IDs: b.IDs(), Initial: b.Initial, Prefetch: b,
+		Faults: b.Faults(sp), Webhooks: hooks, Coverage: b.Coverage(), ClockOffset: b.Offset(), IDs: b.IDs(), Initial: b.Initial, Prefetch: b,
 	}
 	if cfg.JournalSize >= 0 {
 		cfg.State.Journal = b.Journal(cfg.JournalSize)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
@@ -120,4 +121,44 @@ return #keys`)
 // Reset implements ratelimit.Counter.
 func (c Counter) Reset(ctx context.Context) error {
 	return c.b.ok(c.b.run(ctx, resetCountsScript, []string{c.b.g("cfg")}, c.b.g("rl")+":*").Error())
+}
+
+var listCountsScript = newScript(`
+local out = {}
+for _, k in ipairs(redis.call('KEYS', ARGV[1])) do
+  local h = redis.call('HMGET', k, 'ws', 'we', 'c', 'de', 'dc')
+  table.insert(out, k)
+  for i = 1, 5 do table.insert(out, h[i] or '0') end
+end
+return out`)
+
+// List implements ratelimit.Counter.
+func (c Counter) List(ctx context.Context, now time.Time, window time.Duration) ([]ratelimit.KeyCounts, error) {
+	vals, err := c.b.run(ctx, listCountsScript, []string{c.b.g("cfg")}, c.b.g("rl")+":*").AsStrSlice()
+	if err := c.b.ok(err); err != nil {
+		return nil, err
+	}
+	prefix := c.b.g("rl") + ":"
+	nowUs := now.UnixMicro()
+	var out []ratelimit.KeyCounts
+	for i := 0; i+5 < len(vals); i += 6 {
+		client, loc, _ := strings.Cut(strings.TrimPrefix(vals[i], prefix), ":")
+		n := make([]int64, 5)
+		for j := range n {
+			n[j], _ = strconv.ParseInt(vals[i+1+j], 10, 64)
+		}
+		ws, we, cnt, de, dc := n[0], n[1], n[2], n[3], n[4]
+		if nowUs >= de || nowUs < de-86400000000 {
+			de, dc = nextUTCMidnight(now).UnixMicro(), 0
+		}
+		if nowUs >= we || nowUs < ws {
+			we, cnt = nowUs+window.Microseconds(), 0
+		}
+		if cnt == 0 && dc == 0 {
+			continue
+		}
+		out = append(out, ratelimit.KeyCounts{Key: ratelimit.Key{Client: client, Location: loc},
+			Counts: ratelimit.Counts{WindowEnd: time.UnixMicro(we), DayEnd: time.UnixMicro(de).UTC(), Count: int(cnt), DayCount: int(dc)}})
+	}
+	return out, nil
 }

@@ -40,7 +40,7 @@ func mockOnB(t testing.TB, b *redis.Backend, doc fixtures.Document) *mockserver.
 	srv, err := mockserver.New(mockserver.Config{
 		Clock: clk, AccessKey: keys.Access, RefreshKey: keys.Refresh, WebhookKey: keys.Webhook,
 		State: mockserver.State{Store: b.Store(), OAuth: b.OAuth(), RateLimits: b.Limits(mockserver.DefaultRateLimits),
-			RateCounts: b.Counter(), Faults: b.Faults(nil), Journal: b.Journal(0), Webhooks: hooks, ClockOffset: b.Offset(),
+			RateCounts: b.Counter(), Faults: b.Faults(nil), Journal: b.Journal(0), Webhooks: hooks, Coverage: b.Coverage(), ClockOffset: b.Offset(),
 			IDs: b.IDs(), Initial: b.Initial, Prefetch: b},
 	})
 	if err != nil {
