@@ -5,7 +5,7 @@ SEED    ?= 42
 PKGS    := ./...
 MODULE  := $(shell $(GO) list -m)
 
-.PHONY: run test check vet fmt-check imports tidy-check staticcheck build bench bench-stages fuzz contract clean \
+.PHONY: redis-server run test check vet fmt-check imports tidy-check staticcheck build bench bench-stages fuzz contract clean \
 	zapier-test zapier-node browser-test inspector-screenshots
 REPORTS := $(CURDIR)/reports
 
@@ -14,9 +14,18 @@ run:
 	$(GO) run ./cmd/contactsmock serve --addr $(ADDR) --seed $(SEED)
 
 ## test: vet, the Zapier example's tests, the inspector's browser tests, then every Go test (unit
-## tests with -race, contract suites against the in-process mock)
-test: vet zapier-test browser-test
+## tests with -race, contract suites against the in-process mock, the Redis backend and its
+## replicas against a real redis-server and a three-node cluster the tests start), then the
+## contract suites once against two replicas on one Redis behind a round-robin proxy
+## (tools/contract-replicas)
+test: vet zapier-test browser-test redis-server
 	$(GO) test -race -count=1 $(PKGS)
+	GO='$(GO)' tools/contract-replicas
+
+## redis-server: Debian's redis-server and redis-cli, which the Redis tests start (installed when
+## missing and possible; otherwise one line says how)
+redis-server:
+	@tools/ensure-deb redis-server redis-server redis-cli
 
 ## browser-test: the inspector's end-to-end tests (mockserver/admin/inspector, build tag browser)
 ## in Debian's Chromium, headless, through chromedp; installs chromium (and curl, which runs a
@@ -69,7 +78,7 @@ fmt-check:
 imports:
 	@$(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' $(PKGS) | awk -v m="$(MODULE)" '\
 	  { pkg=$$1; sub_=(index(pkg, m"/mockserver/")==1 && pkg != m"/mockserver/admin"); \
-	    st=(pkg ~ m"/mockserver/(state|clock|ids|jsonwire|coverage)(/|$$)"); \
+	    st=(pkg ~ m"/mockserver/(state|clock|ids|jsonwire|coverage|redis)(/|$$)" && pkg !~ m"/redistest$$"); \
 	    for (i=2;i<=NF;i++) { imp=$$i; \
 	    if (sub_ && (imp == m"/mockserver" || imp == m"/mockserver/admin")) bad=bad pkg" imports "imp"\n"; \
 	    if (pkg == m"/mockserver/admin" && imp == m"/mockserver") bad=bad pkg" imports "imp"\n"; \
@@ -161,8 +170,10 @@ fuzz:
 ## page latency at that size; about two minutes. BENCH_TIME (default 1s) is the length of each
 ## measured round. Never part of make test.
 BENCH_TIME ?= 1s
-bench:
+bench: redis-server
 	BENCH_TIME=$(BENCH_TIME) $(GO) run ./cmd/contactsbench
+	@echo "== the Redis backend (docs/replicas.md): get, list 20, create through one replica and two on one redis-server"
+	$(GO) test -run '^$$' -bench BenchmarkReplicas -benchtime $(BENCH_TIME) ./mockserver/redis
 
 ## bench-stages: go test benchmarks of each pipeline stage, with allocations
 bench-stages:

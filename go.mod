@@ -11,6 +11,7 @@ require (
 	github.com/oasdiff/oasdiff v1.38.0
 	github.com/onsi/ginkgo/v2 v2.34.0
 	github.com/onsi/gomega v1.44.0
+	github.com/redis/rueidis v1.0.79
 	github.com/segmentio/encoding v0.5.4
 	go.yaml.in/yaml/v3 v3.0.6
 )

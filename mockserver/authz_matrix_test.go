@@ -127,7 +127,7 @@ func newAuthzMock(t *testing.T) *authzMock {
 	if err := m.oauth.PutGrant(context.Background(), oauth.Grant{ID: "revokedGrant", ClientID: DefaultClientID, Gen: 1, RefreshExpires: h.clock.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.oauth.RevokeGrants(context.Background(), func(g oauth.Grant) bool { return g.ID == "revokedGrant" }); err != nil {
+	if _, err := m.oauth.RevokeGrants(context.Background(), oauth.GrantFilter{ID: "revokedGrant"}); err != nil {
 		t.Fatal(err)
 	}
 	// Location B's token with its claims rewritten to name location A, signature kept.

@@ -73,6 +73,10 @@ type Config struct {
 	Clients []OAuthClient
 	// TokenTTL is the lifetime of access tokens (default 86399 s, as live).
 	TokenTTL time.Duration
+	// AccessKey and RefreshKey sign access and refresh tokens (HMAC-SHA256; 32 bytes or more);
+	// nil means a random key per process. Replicas of one mock must share them, so that every
+	// replica accepts every replica's tokens (the Redis backend keeps them per prefix).
+	AccessKey, RefreshKey []byte
 	// MaxBody caps request bodies (default 2 MiB); larger ones are answered 413.
 	MaxBody int64
 	// MaxStateBody caps the fixture documents the admin API loads (POST /__admin/seed,
@@ -144,6 +148,26 @@ type State struct {
 	IDs ids.Source
 	// Coverage counts the statuses each operation answered (GET /__admin/coverage).
 	Coverage coverage.Counts
+	// Initial, when set, says the state is shared and was seeded already (by the backend, for
+	// its first replica): New leaves it as it finds it, does not put Config.Faults in force or
+	// register Config.WebhookURLs (the first replica did), takes an OAuth client that exists
+	// already as it is, and POST /__admin/reset returns to the document Initial reads (what the
+	// shared state was first seeded with) instead of Config.Initial.
+	Initial func(ctx context.Context) (fixtures.Document, error)
+	// Prefetch, when set, is told as each request arrives what it is about to read (the access
+	// token it carries and the location that token is bound to), before any stage reads state, so
+	// that a backend in another process reads all of it in one round trip; nil for the memory
+	// defaults, which have nothing to fetch.
+	Prefetch Prefetcher
+}
+
+// Prefetcher reads ahead what a request will read of a shared state (see State.Prefetch).
+type Prefetcher interface {
+	// Prefetch reads what a request with this bearer token (may be empty) bound to this location
+	// (empty for none or unknown) will read, and returns the context the request's calls into
+	// the state then carry: they are answered from what was read. An error (the backend cannot be
+	// reached) is answered 503 before any stage runs.
+	Prefetch(ctx context.Context, bearer, location string) (context.Context, error)
 }
 
 // Defaults of Config.

@@ -41,6 +41,9 @@ const (
 	msgVersionInvalid = "version header is invalid"
 	msgCompany        = "The token does not have access to this company."
 	msgDuplicate      = "This location does not allow duplicated contacts."
+	// msgUnavailable answers any request while the shared state (Redis) cannot be reached: the
+	// live API's 503 shape, with a message that says it is the mock's backend.
+	msgUnavailable = "Service Unavailable: the mock's state store cannot be reached; try again shortly"
 )
 
 func newError(status int, msg any) *APIError { return &APIError{Status: status, Message: msg} }
@@ -118,6 +121,8 @@ func toAPIError(err error) *APIError {
 			return &APIError{Status: http.StatusBadRequest, Message: msgDuplicate, Meta: meta}
 		case state.Invalid:
 			return newError(http.StatusUnprocessableEntity, se.Messages)
+		case state.Unavailable:
+			return newError(http.StatusServiceUnavailable, msgUnavailable)
 		}
 	}
 	var re *spec.RequestError

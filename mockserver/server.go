@@ -3,6 +3,7 @@ package mockserver
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/admin"
 	"github.com/contactsmock/contactsmock/mockserver/clock"
 	"github.com/contactsmock/contactsmock/mockserver/coverage"
@@ -40,6 +42,9 @@ type Server struct {
 	news     journal.News    // wakes the journal's live streams
 	coverage coverage.Counts
 	hooks    webhooks.Hooks
+	prefetch Prefetcher // nil: nothing to read ahead (the memory defaults)
+	// initial reads the document a shared state was first seeded with (nil: cfg.Initial).
+	initial  func(ctx context.Context) (fixtures.Document, error)
 	sleep    func(context.Context, time.Duration) error // waits injected latency (tests fake it)
 	handlers map[string]handlerFunc
 	admin    *admin.API
@@ -77,6 +82,7 @@ func New(cfg Config) (*Server, error) {
 		st.Store = memory.New(memory.Options{Now: s.clock.Now, IDs: st.IDs, SearchLag: cfg.SearchLag, Wall: s.clock.Base})
 	}
 	s.store = st.Store
+	s.prefetch = st.Prefetch
 	if st.OAuth == nil {
 		st.OAuth = oauth.NewMemoryStore(s.clock.Base)
 	}
@@ -106,6 +112,7 @@ func New(cfg Config) (*Server, error) {
 	s.auth = oauth.NewServer(oauth.Options{
 		Store: st.OAuth, Locations: s.store, Now: s.clock.Now, Spec: s.spec,
 		DefaultClient: cfg.ClientID, TokenTTL: cfg.TokenTTL, Describe: liveMessage, Logger: s.log,
+		AccessKey: cfg.AccessKey, RefreshKey: cfg.RefreshKey,
 	})
 	ctx := context.Background()
 	redirects := cfg.RedirectURIs
@@ -117,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		if msgs := oauth.ValidateClient(c); len(msgs) > 0 {
 			return nil, fmt.Errorf("mockserver: OAuth client %q: %s", c.ID, strings.Join(msgs, "; "))
 		}
-		if err := st.OAuth.AddClient(ctx, c); err != nil {
+		if err := st.OAuth.AddClient(ctx, c); err != nil && !(st.Initial != nil && errors.Is(err, oauth.ErrClientExists)) {
 			return nil, fmt.Errorf("mockserver: %w", err)
 		}
 	}
@@ -129,8 +136,14 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.handlers[op.ID] = h
 	}
-	if err := s.restoreInitial(ctx); err != nil {
-		return nil, fmt.Errorf("mockserver: initial state: %w", err)
+	s.initial = st.Initial
+	if s.initial == nil {
+		if err := s.restoreInitial(ctx); err != nil {
+			return nil, fmt.Errorf("mockserver: initial state: %w", err)
+		}
+	} else {
+		cfg.Faults, cfg.WebhookURLs = nil, nil // the shared state's first replica put them in force
+		s.cfg.WebhookURLs = nil
 	}
 	for i, f := range cfg.Faults {
 		if _, err := s.faults.Add(ctx, f); err != nil {
@@ -240,9 +253,17 @@ func (s *Server) startWebhooks() {
 	}
 }
 
-// restoreInitial puts the state at start back and starts the id sequence again, in one step.
+// restoreInitial puts the state at start back and starts the id sequence again, in one step: the
+// configured document, or the one a shared state was first seeded with.
 func (s *Server) restoreInitial(ctx context.Context) error {
-	return s.store.Reset(ctx, s.cfg.Initial)
+	doc := s.cfg.Initial
+	if s.initial != nil {
+		var err error
+		if doc, err = s.initial(ctx); err != nil {
+			return err
+		}
+	}
+	return s.store.Reset(ctx, doc)
 }
 
 // reset is POST /__admin/reset: the state at start, rate-limit counters cleared, the consent
@@ -400,7 +421,27 @@ func (s *Server) WebhookPublicKey() ed25519.PublicKey { return s.hooks.PublicKey
 // ServeHTTP routes admin requests to the admin API, the consent step to its page, and everything
 // else through the API pipeline.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin" {
+	admin := strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin"
+	if s.prefetch != nil {
+		var tok, loc string
+		if !admin {
+			tok = bearer(r.Header.Get("Authorization"))
+			loc = s.auth.ClaimedLocation(tok)
+		}
+		ctx, err := s.prefetch.Prefetch(r.Context(), tok, loc)
+		if err != nil {
+			// The backend is down: nothing can be read, so nothing runs. Answered and journaled as
+			// any other refusal (the journal is likely down too: that is logged).
+			start := s.arrived()
+			sent, _ := s.write(w, r, nil, nil, errorResponse(toAPIError(err)))
+			if !admin {
+				s.record(&call{r: r}, sent, nil, start, "")
+			}
+			return
+		}
+		r = r.WithContext(ctx)
+	}
+	if admin {
 		s.admin.ServeHTTP(w, r)
 		return
 	}

@@ -60,6 +60,8 @@ type serveFlags struct {
 	adminHosts        []string
 	readyFile         string
 	readHeaderTimeout time.Duration
+	// See serve_redis.go.
+	redis redisFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -110,6 +112,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.pprofAddr, "pprof", "", "serve net/http/pprof on this loopback `host:port` (e.g. 127.0.0.1:6060), on a listener of its own; off by default")
 	f.registerSafety(fs)
+	f.redis.register(fs)
 }
 
 const serveUsage = `Usage: contactsmock [serve] [flags]
@@ -152,6 +155,10 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	if f.adminToken == "" {
 		f.adminToken = os.Getenv(adminTokenEnv)
 	}
+	if err := f.checkRedis(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, errUsage
+	}
 	return f, nil
 }
 
@@ -179,6 +186,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := f.config(logger)
 	if err != nil {
 		return err
+	}
+	if f.redis.on() {
+		backend, err := f.sharedState(&cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer backend.Close()
 	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {

@@ -244,6 +244,16 @@ type faultRule struct {
 	rng  *rand.Rand
 }
 
+// Matches reports whether the fault matches a request (its count and probability aside). The
+// fault must have passed Problems.
+func (f *Fault) Matches(req Request) bool {
+	fr := faultRule{Fault: *f}
+	if f.Path != "" {
+		fr.pattern, _ = compilePathPattern(f.Path)
+	}
+	return fr.matches(req)
+}
+
 func (fr *faultRule) matches(req Request) bool {
 	return (fr.OperationID == "" || fr.OperationID == req.OperationID) &&
 		(fr.Method == "" || fr.Method == req.Method) &&

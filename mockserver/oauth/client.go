@@ -115,9 +115,9 @@ func ValidateClient(c Client) []string {
 	return msgs
 }
 
-// normalized returns the client as the store keeps it: its own slices, DefaultGrants when it names
+// Normalized returns the client as a store keeps it: its own slices, DefaultGrants when it names
 // none.
-func (c Client) normalized() Client {
+func (c Client) Normalized() Client {
 	c.RedirectURIs = slices.Clone(c.RedirectURIs)
 	c.Scopes = slices.Clone(c.Scopes)
 	c.Grants = slices.Clone(c.Grants)

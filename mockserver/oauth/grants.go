@@ -132,7 +132,7 @@ func (s *Server) refreshToken(g *Grant) string {
 
 // revokeGrant revokes one grant.
 func (s *Server) revokeGrant(ctx context.Context, id string) error {
-	_, err := s.o.Store.RevokeGrants(ctx, func(g Grant) bool { return g.ID == id })
+	_, err := s.o.Store.RevokeGrants(ctx, GrantFilter{ID: id})
 	return err
 }
 

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
@@ -181,18 +182,18 @@ func (s *Server) RemoveClient(ctx context.Context, id string) (bool, int, error)
 	if err != nil || !found {
 		return found, 0, err
 	}
-	n, err := s.o.Store.RevokeTokens(ctx, func(t *Token) bool { return t.ClientID == id })
+	n, err := s.o.Store.RevokeTokens(ctx, TokenFilter{ClientID: id})
 	return true, n, err
 }
 
 // RevokeLocation makes the access tokens bound to a location answer 401 and revokes its grants;
 // it returns how many tokens there were.
 func (s *Server) RevokeLocation(ctx context.Context, id string) (int, error) {
-	n, err := s.o.Store.RevokeTokens(ctx, func(t *Token) bool { return t.LocationID == id })
+	n, err := s.o.Store.RevokeTokens(ctx, TokenFilter{LocationID: id})
 	if err != nil {
 		return n, err
 	}
-	_, err = s.o.Store.RevokeGrants(ctx, func(g Grant) bool { return g.LocationID == id })
+	_, err = s.o.Store.RevokeGrants(ctx, GrantFilter{LocationID: id})
 	return n, err
 }
 
@@ -297,6 +298,28 @@ func (s *Server) Verify(ctx context.Context, bearer string, now time.Time) (*Tok
 		}
 	}
 	return t, nil
+}
+
+// ClaimedLocation returns the location an access token this server minted is bound to, from
+// its signed claims, without asking the store whether it is still valid (Verify does): "" for a
+// Company token or anything this server did not mint. A shared store uses it to read the
+// location's state in the same round trip as the token.
+func (s *Server) ClaimedLocation(bearer string) string {
+	if bearer == "" {
+		return ""
+	}
+	data, ok := verifyJWT(s.o.AccessKey, bearer)
+	if !ok {
+		return ""
+	}
+	var c struct {
+		Class string `json:"authClass"`
+		ID    string `json:"authClassId"`
+	}
+	if json.Unmarshal(data, &c) != nil || c.Class != UserTypeLocation {
+		return ""
+	}
+	return c.ID
 }
 
 // --- authorizations -------------------------------------------------------------------------

@@ -112,8 +112,8 @@ type Grants interface {
 	// Rotate moves the grant from generation gen to gen+1, with a new expiry, atomically; false
 	// (nothing changed) when the grant is revoked or no longer at gen.
 	Rotate(ctx context.Context, id string, gen int, expires time.Time) (bool, error)
-	// RevokeGrants revokes every grant for which drop is true and returns how many.
-	RevokeGrants(ctx context.Context, drop func(Grant) bool) (int, error)
+	// RevokeGrants revokes every grant the filter selects and returns how many.
+	RevokeGrants(ctx context.Context, f GrantFilter) (int, error)
 	// GrantRevoked reports whether a grant was revoked, also after the grant itself is gone
 	// (swept once its refresh token expired): its access tokens stay refused.
 	GrantRevoked(ctx context.Context, id string) (bool, error)
@@ -124,8 +124,39 @@ type Tokens interface {
 	PutToken(ctx context.Context, t Token) error
 	// Token returns the token of an access token string, or nil.
 	Token(ctx context.Context, access string) (*Token, error)
-	// RevokeTokens forgets every token for which drop is true and returns how many.
-	RevokeTokens(ctx context.Context, drop func(*Token) bool) (int, error)
+	// RevokeTokens forgets every token the filter selects and returns how many.
+	RevokeTokens(ctx context.Context, f TokenFilter) (int, error)
+}
+
+// GrantFilter selects grants by one of its fields: exactly one is set. A filter rather than a
+// predicate, so that a store in another process can find the grants by an index.
+type GrantFilter struct{ ID, ClientID, LocationID string }
+
+// Selects reports whether the filter selects g (false for a filter with no field set).
+func (f GrantFilter) Selects(g Grant) bool {
+	switch {
+	case f.ID != "":
+		return g.ID == f.ID
+	case f.ClientID != "":
+		return g.ClientID == f.ClientID
+	case f.LocationID != "":
+		return g.LocationID == f.LocationID
+	}
+	return false
+}
+
+// TokenFilter selects access tokens by one of their fields: exactly one is set.
+type TokenFilter struct{ ClientID, LocationID string }
+
+// Selects reports whether the filter selects t (false for a filter with no field set).
+func (f TokenFilter) Selects(t *Token) bool {
+	switch {
+	case f.ClientID != "":
+		return t.ClientID == f.ClientID
+	case f.LocationID != "":
+		return t.LocationID == f.LocationID
+	}
+	return false
 }
 
 // Consents stores the consent settings.
@@ -196,7 +227,7 @@ func (sw *sweeper) done(n int) { sw.next = 2 * n }
 
 // AddClient implements Clients.
 func (m *MemoryStore) AddClient(_ context.Context, c Client) error {
-	c = c.normalized()
+	c = c.Normalized()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.clients[c.ID] != nil {
@@ -239,7 +270,7 @@ func (m *MemoryStore) RemoveClient(_ context.Context, id string) (bool, error) {
 	}
 	delete(m.clients, id)
 	m.clientOrder = slices.DeleteFunc(m.clientOrder, func(c string) bool { return c == id })
-	m.revokeLocked(func(g Grant) bool { return g.ClientID == id })
+	m.revokeLocked(GrantFilter{ClientID: id})
 	return true, nil
 }
 
@@ -325,16 +356,16 @@ func (m *MemoryStore) Rotate(_ context.Context, id string, gen int, expires time
 }
 
 // RevokeGrants implements Grants.
-func (m *MemoryStore) RevokeGrants(_ context.Context, drop func(Grant) bool) (int, error) {
+func (m *MemoryStore) RevokeGrants(_ context.Context, f GrantFilter) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.revokeLocked(drop), nil
+	return m.revokeLocked(f), nil
 }
 
-func (m *MemoryStore) revokeLocked(drop func(Grant) bool) int {
+func (m *MemoryStore) revokeLocked(f GrantFilter) int {
 	n := 0
 	for _, g := range m.grants {
-		if !g.Revoked && drop(*g) {
+		if !g.Revoked && f.Selects(*g) {
 			g.Revoked = true
 			n++
 			m.revokedMu.Lock()
@@ -384,12 +415,12 @@ func (m *MemoryStore) Token(_ context.Context, access string) (*Token, error) {
 }
 
 // RevokeTokens implements Tokens.
-func (m *MemoryStore) RevokeTokens(_ context.Context, drop func(*Token) bool) (int, error) {
+func (m *MemoryStore) RevokeTokens(_ context.Context, f TokenFilter) (int, error) {
 	m.tokMu.Lock()
 	defer m.tokMu.Unlock()
 	n := 0
 	for k, t := range m.tokens {
-		if drop(t) {
+		if f.Selects(t) {
 			delete(m.tokens, k)
 			n++
 		}

@@ -51,7 +51,7 @@ func TestSweepDropsRevokedTokens(t *testing.T) {
 	if err := st.PutToken(ctx, revoked); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RevokeGrants(ctx, func(g Grant) bool { return g.ID == "g1" }); err != nil {
+	if _, err := st.RevokeGrants(ctx, GrantFilter{ID: "g1"}); err != nil {
 		t.Fatal(err)
 	}
 	for range minSweep {

@@ -23,6 +23,9 @@ const (
 	// Invalid: input the document allows but the semantics refuse (a date of birth that is not a
 	// date, a page beyond the search window, ...). Messages say what, one problem each.
 	Invalid Code = "invalid"
+	// Unavailable: the state's backend cannot be reached (a shared store that is down). Nothing
+	// changed; the same call may succeed later. Messages say what failed.
+	Unavailable Code = "unavailable"
 )
 
 // Error is an error of the state, with its code.
@@ -37,7 +40,12 @@ type Error struct {
 	Name, Field string
 	// Messages are the problems: Invalid (and a Conflict's or a load's detail).
 	Messages []string
+	// cause is the backend's error behind an Unavailable one.
+	cause error
 }
+
+// Unwrap returns the backend's error behind an Unavailable error.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Error implements error.
 func (e *Error) Error() string {
@@ -62,10 +70,11 @@ func (e *Error) Is(target error) bool {
 
 // Sentinels for errors.Is, one per code.
 var (
-	ErrNotFound  = &Error{Code: NotFound}
-	ErrDuplicate = &Error{Code: Duplicate}
-	ErrConflict  = &Error{Code: Conflict}
-	ErrInvalid   = &Error{Code: Invalid}
+	ErrNotFound    = &Error{Code: NotFound}
+	ErrDuplicate   = &Error{Code: Duplicate}
+	ErrConflict    = &Error{Code: Conflict}
+	ErrInvalid     = &Error{Code: Invalid}
+	ErrUnavailable = &Error{Code: Unavailable}
 )
 
 // NotFoundError returns the NotFound error of a resource.
@@ -73,6 +82,11 @@ func NotFoundError(kind, id string) error { return &Error{Code: NotFound, Kind: 
 
 // InvalidError returns the Invalid error of the problems.
 func InvalidError(msgs ...string) error { return &Error{Code: Invalid, Messages: msgs} }
+
+// UnavailableError returns the Unavailable error of a backend failure, wrapping it.
+func UnavailableError(err error) error {
+	return &Error{Code: Unavailable, Messages: []string{err.Error()}, cause: err}
+}
 
 // CodeOf returns the code of a state error in err's chain, or "".
 func CodeOf(err error) Code {

@@ -199,6 +199,12 @@ type Event struct {
 	Contact *fixtures.Contact
 	Task    *fixtures.Task
 	Note    *fixtures.Note
+	// At is when the change was made, on the mock's clock (zero when the store does not say).
+	At fixtures.Timestamp
+	// Change numbers the change in its location's change log, increasing with every change of
+	// the location; the events of one change share it. 0 when the store keeps no such log (the
+	// memory store). A shared store's subscriber dedupes on (LocationID, Change, position).
+	Change uint64
 }
 
 // Event types.

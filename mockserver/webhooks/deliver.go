@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/clock"
 )
 
 // --- the worker -----------------------------------------------------------------------------
@@ -80,90 +81,204 @@ func (a attemptResult) String() string {
 	return fmt.Sprintf("the receiver answered %d %s", a.status, http.StatusText(a.status))
 }
 
-// deliver sends one delivery until it is delivered, fails for good, or its registration goes.
+// Sender sends deliveries: it signs a body, POSTs it to the receiver and retries by the policy
+// until the receiver takes it, refuses it for good, or the context ends. Every Hooks delivers
+// through one, whatever keeps its registrations, queues and log: the Dispatcher in this process,
+// a shared store elsewhere.
+type Sender struct {
+	key       ed25519.PrivateKey
+	retry     Retry
+	client    *http.Client
+	ownClient bool
+	sleep     func(context.Context, time.Duration) error
+	now       func() time.Time
+	// validate checks a payload against the document (strict mode only); violation records a failure.
+	validate  func(event string, body []byte) error
+	violation func(error)
+}
+
+// NewSender returns a sender configured by the delivery fields of o (Key, Retry, Timeout, Client,
+// Sleep, Now, Validate, Violation); a nil key is generated.
+func NewSender(o Options) (*Sender, error) {
+	s := &Sender{key: o.Key, retry: o.Retry.withDefaults(), client: o.Client, sleep: o.Sleep, now: o.Now,
+		validate: o.Validate, violation: o.Violation}
+	if s.key == nil {
+		k, err := GenerateKey()
+		if err != nil {
+			return nil, err
+		}
+		s.key = k
+	} else if len(s.key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("webhooks: the webhook key has %d bytes, want %d", len(s.key), ed25519.PrivateKeySize)
+	}
+	if s.sleep == nil {
+		s.sleep = clock.Sleep
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.client == nil {
+		timeout := o.Timeout
+		if timeout <= 0 {
+			timeout = DefaultTimeout
+		}
+		s.client = newWebhookClient(timeout)
+		s.ownClient = true
+	}
+	return s, nil
+}
+
+// PublicKey is the key receivers verify x-ghl-signature with.
+func (s *Sender) PublicKey() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
+
+// Sign returns the x-ghl-signature of a body.
+func (s *Sender) Sign(body []byte) string {
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.key, body))
+}
+
+// CloseIdle closes the idle connections of the sender's own client.
+func (s *Sender) CloseIdle() {
+	if s.ownClient {
+		s.client.CloseIdleConnections()
+	}
+}
+
+// Outgoing is one delivery as the sender sends it.
+type Outgoing struct {
+	// ID is the delivery's id (X-Contactsmock-Delivery); URL the receiver; Event the event type.
+	ID, URL, Event string
+	Body           []byte
+	// FirstAttempt numbers the first attempt made now (1 unless an earlier owner made some).
+	FirstAttempt int
+}
+
+// Progress hears of a delivery's progress as Send makes it.
+type Progress interface {
+	// Signed is told the signature before the first attempt.
+	Signed(sig string)
+	// Attempted is told each attempt once it has an outcome.
+	Attempted(a Attempt)
+	// Waiting is told before a wait for the next attempt: how long, and why.
+	Waiting(wait time.Duration, lastError string)
+}
+
+// Outcome is how a delivery ended.
+type Outcome struct {
+	// State is Delivered, Failed or Dropped.
+	State string
+	// Message says why it failed or was dropped.
+	Message string
+	// Gone reports a 410: the receiver wants no more deliveries (its registration goes).
+	Gone bool
+}
+
+// Send delivers d until it is delivered, fails for good, or ctx ends (Dropped, with ctx's cause).
+func (s *Sender) Send(ctx context.Context, d Outgoing, p Progress) Outcome {
+	if s.validate != nil {
+		if err := s.validate(d.Event, d.Body); err != nil {
+			s.violation(err)
+		}
+	}
+	sig := s.Sign(d.Body)
+	p.Signed(sig)
+	for attempt := max(d.FirstAttempt, 1); ; attempt++ {
+		res := s.attempt(ctx, d, sig, attempt, p)
+		switch {
+		case res.status >= 200 && res.status < 300:
+			return Outcome{State: Delivered}
+		case ctx.Err() != nil:
+			return Outcome{State: Dropped, Message: context.Cause(ctx).Error()}
+		case res.status == http.StatusGone:
+			return Outcome{State: Failed, Message: errWebhookGone.Error(), Gone: true}
+		}
+		wait, retry := s.retryAfter(res, attempt)
+		if !retry {
+			return Outcome{State: Failed, Message: res.String() + " (not retried)"}
+		}
+		if attempt >= s.retry.MaxAttempts {
+			return Outcome{State: Failed, Message: fmt.Sprintf("gave up after %d attempts: %s", attempt, res)}
+		}
+		p.Waiting(wait, res.String())
+		if err := s.sleep(ctx, wait); err != nil || ctx.Err() != nil {
+			if cause := context.Cause(ctx); cause != nil {
+				err = cause
+			}
+			return Outcome{State: Dropped, Message: "waiting to retry: " + err.Error()}
+		}
+	}
+}
+
+// deliver sends one delivery of the dispatcher until it is delivered, fails for good, or its
+// registration goes.
 func (w *Dispatcher) deliver(r *registration, d *delivery) {
 	body, err := d.payload()
 	if err != nil {
 		w.finish(r, d, Failed, err.Error())
 		return
 	}
-	if w.validate != nil {
-		if err := w.validate(d.event, body); err != nil {
-			w.violation(err)
-		}
-	}
-	sig := base64.StdEncoding.EncodeToString(ed25519.Sign(w.key, body))
-	w.logMu.Lock()
-	d.signature = sig
-	w.logMu.Unlock()
-	for attempt := 1; ; attempt++ {
-		res := w.attempt(r.ctx, d, body, sig, attempt)
-		switch {
-		case res.status >= 200 && res.status < 300:
-			w.finish(r, d, Delivered, "")
-			return
-		case r.ctx.Err() != nil:
-			w.finish(r, d, Dropped, context.Cause(r.ctx).Error())
-			return
-		case res.status == http.StatusGone:
-			w.finish(r, d, Failed, errWebhookGone.Error())
-			w.unregister(r.id, errWebhookGone)
-			return
-		}
-		wait, retry := w.retryAfter(res, attempt)
-		if !retry {
-			w.finish(r, d, Failed, res.String()+" (not retried)")
-			return
-		}
-		if attempt >= w.retry.MaxAttempts {
-			w.finish(r, d, Failed, fmt.Sprintf("gave up after %d attempts: %s", attempt, res))
-			return
-		}
-		w.logMu.Lock()
-		ms := float64(wait) / float64(time.Millisecond)
-		d.history[len(d.history)-1].RetryInMs = &ms
-		d.lastError = res.String()
-		w.logMu.Unlock()
-		if err := w.sleep(r.ctx, wait); err != nil || r.ctx.Err() != nil {
-			if cause := context.Cause(r.ctx); cause != nil {
-				err = cause
-			}
-			w.finish(r, d, Dropped, "waiting to retry: "+err.Error())
-			return
-		}
+	out := w.send.Send(r.ctx, Outgoing{ID: d.id, URL: d.url, Event: d.event, Body: body}, dispatchProgress{w, d})
+	w.finish(r, d, out.State, out.Message)
+	if out.Gone {
+		w.unregister(r.id, errWebhookGone)
 	}
 }
 
+// dispatchProgress writes a delivery's progress into the dispatcher's log.
+type dispatchProgress struct {
+	w *Dispatcher
+	d *delivery
+}
+
+func (p dispatchProgress) Signed(sig string) {
+	p.w.logMu.Lock()
+	p.d.signature = sig
+	p.w.logMu.Unlock()
+}
+
+func (p dispatchProgress) Attempted(a Attempt) {
+	p.w.logMu.Lock()
+	p.d.history = append(p.d.history, a)
+	p.w.logMu.Unlock()
+}
+
+func (p dispatchProgress) Waiting(wait time.Duration, lastError string) {
+	p.w.logMu.Lock()
+	ms := float64(wait) / float64(time.Millisecond)
+	p.d.history[len(p.d.history)-1].RetryInMs = &ms
+	p.d.lastError = lastError
+	p.w.logMu.Unlock()
+}
+
 // retryAfter says whether to try again after res and how long to wait first.
-func (w *Dispatcher) retryAfter(res attemptResult, attempt int) (time.Duration, bool) {
+func (s *Sender) retryAfter(res attemptResult, attempt int) (time.Duration, bool) {
 	switch {
 	case res.status == http.StatusTooManyRequests:
 		if res.hasRetry {
-			return min(res.retryAfter, w.retry.MaxDelay), true
+			return min(res.retryAfter, s.retry.MaxDelay), true
 		}
-		return w.retry.backoff(attempt), true
+		return s.retry.backoff(attempt), true
 	case res.err != nil || res.status >= 500:
-		return w.retry.backoff(attempt), w.retry.RetryOn5xx
+		return s.retry.backoff(attempt), s.retry.RetryOn5xx
 	}
 	return 0, false
 }
 
-// attempt POSTs the delivery once and records the outcome.
-func (w *Dispatcher) attempt(ctx context.Context, d *delivery, body []byte, sig string, n int) attemptResult {
-	at := fixtures.At(w.now())
+// attempt POSTs the delivery once and reports the outcome.
+func (s *Sender) attempt(ctx context.Context, d Outgoing, sig string, n int, p Progress) attemptResult {
+	at := fixtures.At(s.now())
 	var res attemptResult
 	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "contactsmock-webhooks/1")
 		req.Header.Set(SignatureHeader, sig)
-		req.Header.Set(DeliveryHeader, d.id)
+		req.Header.Set(DeliveryHeader, d.ID)
 		req.Header.Set(AttemptHeader, strconv.Itoa(n))
 		var resp *http.Response
-		if resp, err = w.client.Do(req); err == nil {
+		if resp, err = s.client.Do(req); err == nil {
 			res.status = resp.StatusCode
-			res.retryAfter, res.hasRetry = parseRetryAfter(resp.Header.Get("Retry-After"), w.now())
+			res.retryAfter, res.hasRetry = parseRetryAfter(resp.Header.Get("Retry-After"), s.now())
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			_ = resp.Body.Close()
 		}
@@ -179,9 +294,7 @@ func (w *Dispatcher) attempt(ctx context.Context, d *delivery, body []byte, sig 
 	if res.err != nil {
 		a.Error = res.err.Error()
 	}
-	w.logMu.Lock()
-	d.history = append(d.history, a)
-	w.logMu.Unlock()
+	p.Attempted(a)
 	return res
 }
 

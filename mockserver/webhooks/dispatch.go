@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
-	"github.com/contactsmock/contactsmock/mockserver/clock"
 	"github.com/contactsmock/contactsmock/mockserver/ids"
 	"github.com/contactsmock/contactsmock/mockserver/state"
 )
@@ -236,17 +235,10 @@ type Options struct {
 // Dispatcher is the in-process Hooks: registrations, their queues and workers, and the delivery
 // log.
 type Dispatcher struct {
-	key       ed25519.PrivateKey
-	retry     Retry
+	send      *Sender
 	queueSize int
 	logSize   int
-	client    *http.Client
-	ownClient bool
-	sleep     func(context.Context, time.Duration) error
 	now       func() time.Time
-	// validate checks a payload against the document (strict mode only); violation records a failure.
-	validate  func(event string, body []byte) error
-	violation func(error)
 	log       *slog.Logger
 
 	mu     sync.RWMutex // guards regs and closed
@@ -313,44 +305,23 @@ func New(o Options) (*Dispatcher, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	snd, err := NewSender(o)
+	if err != nil {
+		return nil, err
+	}
 	w := &Dispatcher{
-		key:       o.Key,
-		retry:     o.Retry.withDefaults(),
+		send:      snd,
 		queueSize: o.QueueSize,
 		logSize:   o.LogSize,
-		client:    o.Client,
-		sleep:     o.Sleep,
 		now:       o.Now,
-		validate:  o.Validate,
-		violation: o.Violation,
 		log:       o.Logger,
 		byID:      map[string]*delivery{},
-	}
-	if w.key == nil {
-		k, err := GenerateKey()
-		if err != nil {
-			return nil, err
-		}
-		w.key = k
-	} else if len(w.key) != ed25519.PrivateKeySize {
-		return nil, fmt.Errorf("webhooks: the webhook key has %d bytes, want %d", len(w.key), ed25519.PrivateKeySize)
 	}
 	if w.queueSize <= 0 {
 		w.queueSize = DefaultQueueSize
 	}
 	if w.logSize <= 0 {
 		w.logSize = DefaultLogSize
-	}
-	if w.sleep == nil {
-		w.sleep = clock.Sleep
-	}
-	if w.client == nil {
-		timeout := o.Timeout
-		if timeout <= 0 {
-			timeout = DefaultTimeout
-		}
-		w.client = newWebhookClient(timeout)
-		w.ownClient = true
 	}
 	return w, nil
 }
@@ -401,8 +372,10 @@ func CheckURL(raw string) error {
 	return nil
 }
 
-// Register implements Hooks.
-func (w *Dispatcher) Register(_ context.Context, rawURL string, events []string, locationID string) (Registration, error) {
+// CheckRegistration validates a registration's URL and event names and returns the events it
+// receives (every event when events is nil), in the order of state.EventTypes. A problem is a
+// *ValidationError.
+func CheckRegistration(rawURL string, events []string) ([]string, error) {
 	var msgs []string
 	var ve *ValidationError
 	if err := CheckURL(rawURL); errors.As(err, &ve) {
@@ -423,11 +396,27 @@ func (w *Dispatcher) Register(_ context.Context, rawURL string, events []string,
 		}
 	}
 	if len(msgs) > 0 {
-		return Registration{}, &ValidationError{Messages: msgs}
+		return nil, &ValidationError{Messages: msgs}
 	}
 	list := slices.Clone(state.EventTypes)
 	if accept != nil {
 		list = slices.DeleteFunc(list, func(e string) bool { return !accept[e] })
+	}
+	return list, nil
+}
+
+// Register implements Hooks.
+func (w *Dispatcher) Register(_ context.Context, rawURL string, events []string, locationID string) (Registration, error) {
+	list, err := CheckRegistration(rawURL, events)
+	if err != nil {
+		return Registration{}, err
+	}
+	var accept map[string]bool
+	if events != nil {
+		accept = map[string]bool{}
+		for _, e := range list {
+			accept[e] = true
+		}
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	r := &registration{
@@ -553,7 +542,11 @@ func (w *Dispatcher) Emit(e state.Event) {
 			continue
 		}
 		if ev == nil {
-			ev = &pendingEvent{e: e, at: w.now()}
+			at := w.now()
+			if e.At != 0 {
+				at = e.At.Time()
+			}
+			ev = &pendingEvent{e: e, at: at}
 		}
 		resource, contact := eventIDs(e)
 		d := &delivery{
@@ -637,8 +630,17 @@ type DeliveryFilter struct {
 }
 
 func (f DeliveryFilter) match(d *delivery) bool {
-	return (f.RegistrationID == "" || f.RegistrationID == d.regID) && (f.EventType == "" || f.EventType == d.event) &&
-		(f.State == "" || f.State == d.state) && (f.ContactID == "" || f.ContactID == d.contactID)
+	return f.keeps(d.regID, d.event, d.state, d.contactID)
+}
+
+// Matches reports whether the filter keeps a logged delivery.
+func (f DeliveryFilter) Matches(d *Delivery) bool {
+	return f.keeps(d.RegistrationID, d.EventType, d.State, d.ContactID)
+}
+
+func (f DeliveryFilter) keeps(regID, event, st, contactID string) bool {
+	return (f.RegistrationID == "" || f.RegistrationID == regID) && (f.EventType == "" || f.EventType == event) &&
+		(f.State == "" || f.State == st) && (f.ContactID == "" || f.ContactID == contactID)
 }
 
 // Deliveries implements Hooks. Payloads are rendered after logMu is released: every write that
@@ -769,11 +771,9 @@ func (w *Dispatcher) Close(ctx context.Context) error {
 	for _, r := range regs {
 		r.cancel(errWebhookClosed)
 	}
-	if w.ownClient {
-		w.client.CloseIdleConnections()
-	}
+	w.send.CloseIdle()
 	return err
 }
 
 // PublicKey implements Hooks.
-func (w *Dispatcher) PublicKey() ed25519.PublicKey { return w.key.Public().(ed25519.PublicKey) }
+func (w *Dispatcher) PublicKey() ed25519.PublicKey { return w.send.PublicKey() }

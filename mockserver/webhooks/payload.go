@@ -148,3 +148,17 @@ func renderEvent(e state.Event, at time.Time) (*renderedEvent, error) {
 	out.payload = v
 	return out, nil
 }
+
+// Payload returns the body of an event's delivery: the live payload, stamped at, with the
+// delivery's webhookId.
+func Payload(e state.Event, at time.Time, webhookID string) ([]byte, error) {
+	r, err := renderEvent(e, at)
+	if err != nil {
+		return nil, err
+	}
+	return r.body(webhookID)
+}
+
+// EventIDs returns the id of the event's resource (contact, note or task) and of the contact it
+// belongs to.
+func EventIDs(e state.Event) (resource, contact string) { return eventIDs(e) }

@@ -21,11 +21,11 @@ import (
 // Lock order: mu, then a location's hayMu or sortMu, or a lagging view's mu (readers make the
 // haystacks, sort indexes and lagging views under them while holding mu's read lock), or the
 // outbox's mu (writers queue events under mu). Events are delivered after mu is released (see
-// outbox), so a subscriber may take any lock of its own.
+// state.Outbox), so a subscriber may take any lock of its own.
 type Memory struct {
 	now func() time.Time
 	ids ids.Source
-	out outbox
+	out *state.Outbox
 
 	mu sync.RWMutex // guards everything below
 	// locs maps a location id to its state; order keeps creation order.
@@ -112,8 +112,7 @@ func New(o Options) *Memory {
 	if o.IDs == nil {
 		o.IDs = ids.NewRandom()
 	}
-	m := &Memory{now: o.Now, ids: o.IDs, locs: map[string]*location{}}
-	m.out.init()
+	m := &Memory{now: o.Now, ids: o.IDs, out: state.NewOutbox(), locs: map[string]*location{}}
 	if o.SearchLag > 0 {
 		m.SetSearchLag(o.SearchLag, o.Wall)
 	}
@@ -123,20 +122,16 @@ func New(o Options) *Memory {
 var _ state.Store = (*Memory)(nil)
 
 // Subscribe implements state.Store.
-func (m *Memory) Subscribe(sink func(state.Event)) {
-	m.out.mu.Lock()
-	defer m.out.mu.Unlock()
-	m.out.sink = sink
-}
+func (m *Memory) Subscribe(sink func(state.Event)) { m.out.Subscribe(sink) }
 
 // lock takes the write lock; unlock releases it and then delivers the events the write queued.
 // Exported writes defer unlock, so their events reach the subscriber before they return.
 func (m *Memory) lock() { m.mu.Lock() }
 
 func (m *Memory) unlock() {
-	upto := m.out.queuedCount()
+	upto := m.out.Queued()
 	m.mu.Unlock()
-	m.out.deliver(upto)
+	m.out.Deliver(upto)
 }
 
 func newLocation(info fixtures.Location) *location {
@@ -169,7 +164,10 @@ func (l *location) rememberDeleted(id string, k placeKey) {
 // --- helpers that assume m.mu is held -------------------------------------------------------
 
 // emitLocked queues an event; the caller holds the write lock.
-func (m *Memory) emitLocked(e state.Event) { m.out.push(e) }
+func (m *Memory) emitLocked(e state.Event) {
+	e.At = m.lastStamp
+	m.out.Push(e)
+}
 
 // newIDLocked draws an id from the sequence.
 func (m *Memory) newIDLocked(ctx context.Context) (string, error) {

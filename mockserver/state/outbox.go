@@ -1,52 +1,63 @@
-package memory
+package state
 
-import (
-	"sync"
+import "sync"
 
-	"github.com/contactsmock/contactsmock/mockserver/state"
-)
-
-// outbox holds the events writes made until they are delivered. A write queues its events under
-// the store's write lock, in the order of the changes; after releasing the lock it delivers every
+// Outbox is the part of a Store that keeps Store's promise about events: it holds the events writes
+// made until they are delivered. A write queues its events under the store's write lock, in the order of the changes; after releasing the lock it delivers every
 // event queued so far, its own included, unless another write is delivering, in which case it
 // waits until that one has delivered its events too. One writer delivers at a time, in queue
 // order, so the subscriber sees the events in the order of the changes, never under the store's
 // lock, and each write returns only once its events are delivered.
-type outbox struct {
+type Outbox struct {
 	mu      sync.Mutex // guards everything below; taken after the store's lock, never before it
 	cond    sync.Cond  // on mu: a delivery finished
-	sink    func(state.Event)
-	pending []state.Event
-	spare   []state.Event // the last batch delivered, emptied: the next pending, without an allocation
-	queued  uint64        // events ever queued
-	done    uint64        // events delivered (or dropped for want of a subscriber)
-	busy    bool          // a writer is delivering
+	sink    func(Event)
+	pending []Event
+	spare   []Event // the last batch delivered, emptied: the next pending, without an allocation
+	queued  uint64  // events ever queued
+	done    uint64  // events delivered (or dropped for want of a subscriber)
+	busy    bool    // a writer is delivering
 }
 
-func (o *outbox) init() { o.cond.L = &o.mu }
+// NewOutbox returns an empty outbox with no subscriber.
+func NewOutbox() *Outbox {
+	o := &Outbox{}
+	o.cond.L = &o.mu
+	return o
+}
 
-// push queues an event; the caller holds the store's write lock.
-func (o *outbox) push(e state.Event) {
+// Subscribe sets the function events go to (nil: none).
+func (o *Outbox) Subscribe(sink func(Event)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sink = sink
+}
+
+// Push queues an event; the caller holds the store's write lock.
+func (o *Outbox) Push(e Event) {
 	o.mu.Lock()
 	o.pending = append(o.pending, e)
 	o.queued++
 	o.mu.Unlock()
 }
 
-// queuedCount returns how many events were ever queued; the caller holds the store's write lock,
+// Queued returns how many events were ever queued; the caller holds the store's write lock,
 // so the count includes every event of its write.
-func (o *outbox) queuedCount() uint64 {
+func (o *Outbox) Queued() uint64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.queued
 }
 
-// deliver returns once the first upto events are delivered, delivering them itself when no other
-// writer is. The caller holds no lock of the store.
-func (o *outbox) deliver(upto uint64) {
+// Deliver returns once the first upto events are delivered, delivering them itself when no other
+// writer is; whoever delivers goes on until nothing is queued. Deliver(0) waits for nothing: it
+// delivers what is queued unless a delivery is under way (which then delivers it too), so a read
+// that queued events (a replica catching up) may call it from a subscriber. The caller holds no
+// lock of the store.
+func (o *Outbox) Deliver(upto uint64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for o.done < upto {
+	for o.done < upto || (!o.busy && o.queued > o.done) {
 		if o.busy {
 			o.cond.Wait()
 			continue
@@ -67,7 +78,7 @@ func (o *outbox) deliver(upto uint64) {
 // send hands a batch to the subscriber. A panicking subscriber must not leave the outbox busy for
 // good: the deferred unlock in deliver would run with busy still set, so recover, finish the
 // bookkeeping through deliver's path, and panic again.
-func (o *outbox) send(sink func(state.Event), batch []state.Event) {
+func (o *Outbox) send(sink func(Event), batch []Event) {
 	if sink == nil {
 		return
 	}
