@@ -362,6 +362,12 @@ func (m *MemoryCounter) Len() int {
 // roll opens a new window or day when now is past the current one, or before it (a clock that is
 // not the wall clock, such as a test's, can move back).
 func (b *bucket) roll(now time.Time, window time.Duration) {
+	if now.Before(b.windowStart) && b.windowStart.Sub(now) <= ClockSkew {
+		// Stamped a moment before the window opened: requests race to the lock with the time
+		// they read before it (and replicas' clocks differ a little). It counts in the window;
+		// only a clock set back further opens a new one.
+		now = b.windowStart
+	}
 	if !now.Before(b.dayEnd) || now.Before(b.dayEnd.Add(-24*time.Hour)) {
 		b.dayEnd, b.dayCount = nextUTCMidnight(now), 0
 	}
@@ -369,6 +375,11 @@ func (b *bucket) roll(now time.Time, window time.Duration) {
 		b.windowStart, b.windowEnd, b.count = now, now.Add(window), 0
 	}
 }
+
+// ClockSkew is how far before a window's start a request may be stamped and still count in that
+// window instead of opening a new one (which a clock set back does): concurrent requests read the
+// time before they take the bucket, so they arrive a little out of order.
+const ClockSkew = time.Second
 
 // sweepLocked drops the buckets whose window and day are both over: they would be reset by the
 // next request anyway.

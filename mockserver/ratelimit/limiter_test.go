@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
+	"github.com/contactsmock/contactsmock/mockserver/ratelimit/countertest"
 )
 
 const (
@@ -278,4 +279,9 @@ func TestBuckets(t *testing.T) {
 	if got, _ = l.Buckets(ctx, now); got == nil || len(got) != 0 {
 		t.Fatalf("limits off: %+v", got)
 	}
+}
+
+// TestMemoryCounterConformance: the memory counter passes the suite every Counter passes.
+func TestMemoryCounterConformance(t *testing.T) {
+	countertest.Run(t, func(t *testing.T) ratelimit.Counter { return ratelimit.NewMemoryCounter() })
 }

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
+	"github.com/contactsmock/contactsmock/mockserver/ratelimit/countertest"
 	"github.com/contactsmock/contactsmock/mockserver/redis"
 	"github.com/contactsmock/contactsmock/mockserver/redis/redistest"
 	"github.com/contactsmock/contactsmock/mockserver/state"
@@ -44,4 +46,9 @@ func open(t *testing.T, o redis.Options) *redis.Backend {
 // TestConformance: the Redis store passes the suite every state.Store passes.
 func TestConformance(t *testing.T) {
 	statetest.Run(t, func(t *testing.T) state.Store { return open(t, redis.Options{}).Store() })
+}
+
+// TestCounterConformance: the Redis rate-limit counter passes the suite every Counter passes.
+func TestCounterConformance(t *testing.T) {
+	countertest.Run(t, func(t *testing.T) ratelimit.Counter { return open(t, redis.Options{}).Counter() })
 }

@@ -62,12 +62,14 @@ func (b *Backend) Counter() Counter { return Counter{b} }
 func (c Counter) key(k ratelimit.Key) string { return c.b.g("rl", k.Client, k.Location) }
 
 // takeScript rolls the window and the day as MemoryCounter.roll does, then counts one request
-// unless a limit is reached (ARGV: now, window, burst, daily, next midnight, take?).
+// unless a limit is reached (ARGV: now, window, burst, daily, next midnight, take?, clock skew: a
+// request stamped up to that much before the window opened counts in it, as replicas race).
 var takeScript = newScript(`
 local now, win, burst, daily, midnight, take = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
 local h = redis.call('HMGET', KEYS[1], 'ws', 'we', 'c', 'de', 'dc')
 if not h[2] and not take then return {0, 0, 0, 0, 0, 0} end
 local ws, we, c, de, dc = tonumber(h[1] or 0), tonumber(h[2] or 0), tonumber(h[3] or 0), tonumber(h[4] or 0), tonumber(h[5] or 0)
+if now < ws and ws - now <= tonumber(ARGV[7]) then now = ws end
 if now >= de or now < de - 86400000000 then de, dc = midnight, 0 end
 if now >= we or now < ws then ws, we, c = now, now + win, 0 end
 local taken = 0
@@ -90,7 +92,8 @@ func (c Counter) run(ctx context.Context, key ratelimit.Key, now time.Time, wind
 	}
 	vals, err := c.b.run(ctx, takeScript, []string{c.key(key)},
 		strconv.FormatInt(now.UnixMicro(), 10), strconv.FormatInt(window.Microseconds(), 10),
-		strconv.Itoa(burst), strconv.Itoa(daily), strconv.FormatInt(nextUTCMidnight(now).UnixMicro(), 10), flag).AsIntSlice()
+		strconv.Itoa(burst), strconv.Itoa(daily), strconv.FormatInt(nextUTCMidnight(now).UnixMicro(), 10), flag,
+		strconv.FormatInt(ratelimit.ClockSkew.Microseconds(), 10)).AsIntSlice()
 	if err := c.b.ok(err); err != nil {
 		return ratelimit.Counts{}, err
 	}
