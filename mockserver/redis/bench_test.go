@@ -50,8 +50,14 @@ func BenchmarkReplicas(b *testing.B) {
 			}
 			// Lift the limits: the benchmark measures the pipeline, not 429s.
 			req, _ := http.NewRequest("PUT", bases[0]+"/__admin/ratelimit", bytes.NewBufferString(`{"off":true}`))
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				resp.Body.Close()
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("lifting the limits: %d", resp.StatusCode)
 			}
 			var next atomic.Uint64
 			run := func(b *testing.B, method string, path func() string, body func() []byte, want int) {
