@@ -37,7 +37,7 @@ type Entry struct {
 	Duration            time.Duration
 	Method, Path, Query string // Query redacted (RedactQuery)
 	// Header is the request's headers, credentials redacted (RedactHeader); nil when unknown.
-	Header               map[string][]string
+	Header               Headers
 	OperationID          string
 	Status               int // 0 when no answer was written
 	Outcome              string
@@ -225,7 +225,7 @@ type RateView struct {
 // View returns the entry as the admin API shows it.
 func (e *Entry) View() View {
 	v := e.Summary()
-	v.Headers, v.Request, v.Response = e.Header, bodyView(e.RequestBody), bodyView(e.ResponseBody)
+	v.Headers, v.Request, v.Response = e.Header.Map(), bodyView(e.RequestBody), bodyView(e.ResponseBody)
 	return v
 }
 

@@ -1,7 +1,10 @@
 package journal
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/contactsmock/contactsmock/spec"
@@ -44,52 +47,100 @@ func RedactQuery(raw string) string {
 	return strings.Join(parts, "&")
 }
 
-// secretHeaders are request headers whose values the journal never records. Authorization keeps
-// its scheme ("Bearer [redacted]"), so that the inspector still tells a bearer token from none.
-var secretHeaders = map[string]bool{
-	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "X-Admin-Token": true,
-	"X-Api-Key": true, "Api-Key": true,
+// secretHeader reports whether the journal never records a request header's value (canonical
+// names). Authorization keeps its scheme ("Bearer [redacted]"), so that the inspector still tells a
+// bearer token from none. A switch, not a map: it runs for every header of every request.
+func secretHeader(name string) bool {
+	switch name {
+	case "Authorization", "Proxy-Authorization", "Cookie", "X-Admin-Token", "X-Api-Key", "Api-Key":
+		return true
+	}
+	return false
 }
 
 // maxHeaderValue bounds each header value the journal keeps, so that a client sending huge
 // headers cannot make the journal hold more than a thousand times that.
 const maxHeaderValue = 1024
 
-// RedactHeader returns a copy of request headers (canonical names) fit for the journal: the
-// values of secretHeaders replaced by [redacted] (Authorization keeps its scheme), every value cut
-// to 1 KiB.
-func RedactHeader(h map[string][]string) map[string][]string {
+// Headers are a request's headers as the journal keeps them: name and value in turn (a name
+// repeats for each of its values), credentials redacted. A flat list rather than a map because the
+// journal records one for every request, on the request's path: one allocation instead of a map
+// and its buckets. Its JSON is the map form ({"Name": ["value", …]}).
+type Headers []string
+
+// Map returns the headers as a map of canonical names to values.
+func (h Headers) Map() map[string][]string {
 	if len(h) == 0 {
 		return nil
 	}
-	// One backing array for every value, as http.Header.Clone does.
+	m := make(map[string][]string, len(h)/2)
+	for i := 0; i+1 < len(h); i += 2 {
+		m[h[i]] = append(m[h[i]], h[i+1])
+	}
+	return m
+}
+
+// MarshalJSON writes the map form.
+func (h Headers) MarshalJSON() ([]byte, error) { return json.Marshal(h.Map()) }
+
+// UnmarshalJSON reads the map form, names sorted (a map has no order).
+func (h *Headers) UnmarshalJSON(b []byte) error {
+	var m map[string][]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("journal: headers: %w", err)
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := Headers{}
+	for _, k := range names {
+		for _, v := range m[k] {
+			out = append(out, k, v)
+		}
+	}
+	*h = out
+	return nil
+}
+
+// RedactHeader returns request headers (canonical names) fit for the journal: the values of the
+// secret headers replaced by [redacted] (Authorization keeps its scheme), every value cut to 1 KiB.
+// The values it keeps are the request's own strings (strings do not change), so it allocates the
+// list alone.
+func RedactHeader(h map[string][]string) Headers {
+	if len(h) == 0 {
+		return nil
+	}
 	n := 0
 	for _, vv := range h {
 		n += len(vv)
 	}
-	all := make([]string, n)
-	out := make(map[string][]string, len(h))
+	out := make(Headers, 0, 2*n)
 	for k, vv := range h {
-		dst := all[:len(vv):len(vv)]
-		all = all[len(vv):]
-		for i, v := range vv {
+		secret := secretHeader(k)
+		for _, v := range vv {
 			switch {
-			case secretHeaders[k]:
+			case secret:
 				v = redactCredential(k, v)
 			case len(v) > maxHeaderValue:
 				v = v[:maxHeaderValue] + "…"
 			}
-			dst[i] = v
+			out = append(out, k, v)
 		}
-		out[k] = dst
 	}
 	return out
 }
 
-// redactCredential keeps an Authorization value's scheme and drops the rest.
+// bearerRedacted is the usual redacted Authorization value, made once.
+const bearerRedacted = "Bearer " + redacted
+
 func redactCredential(name, v string) string {
 	if name == "Authorization" || name == "Proxy-Authorization" {
 		if scheme, _, found := strings.Cut(strings.TrimSpace(v), " "); found && len(scheme) <= 16 {
+			if scheme == "Bearer" {
+				return bearerRedacted
+			}
 			return scheme + " " + redacted
 		}
 	}

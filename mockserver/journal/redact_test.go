@@ -1,6 +1,8 @@
 package journal_test
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -37,7 +39,7 @@ func TestRedactHeader(t *testing.T) {
 		"X-Forwarded-For": {"1.2.3.4", "5.6.7.8"},
 		"User-Agent":      {long},
 	}
-	got := journal.RedactHeader(in)
+	got := journal.RedactHeader(in).Map()
 	want := map[string]string{
 		"Authorization": "Bearer [redacted]", "X-Admin-Token": "[redacted]", "Cookie": "[redacted]",
 		"Version": "2021-07-28",
@@ -56,10 +58,33 @@ func TestRedactHeader(t *testing.T) {
 	if in["Authorization"][0] != "Bearer eyJhbGciOi.secret.sig" {
 		t.Error("the request's own headers were changed")
 	}
-	if got := journal.RedactHeader(map[string][]string{"Authorization": {"garbage"}}); got["Authorization"][0] != "[redacted]" {
+	if got := journal.RedactHeader(map[string][]string{"Authorization": {"garbage"}}).Map(); got["Authorization"][0] != "[redacted]" {
 		t.Errorf("a value without a scheme: %q", got["Authorization"])
 	}
 	if journal.RedactHeader(nil) != nil {
 		t.Error("nil headers are not nil")
+	}
+}
+
+// TestHeadersJSON: headers travel as their map form (a shared journal stores entries as JSON) and
+// come back with the same names and values.
+func TestHeadersJSON(t *testing.T) {
+	h := journal.RedactHeader(map[string][]string{"Authorization": {"Bearer x.y.z"}, "Accept": {"a", "b"}, "Version": {"2021-07-28"}})
+	data, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != `{"Accept":["a","b"],"Authorization":["Bearer [redacted]"],"Version":["2021-07-28"]}` {
+		t.Errorf("JSON %s", data)
+	}
+	var back journal.Headers
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Map(), h.Map()) {
+		t.Errorf("round trip %v, want %v", back.Map(), h.Map())
+	}
+	if err := json.Unmarshal([]byte(`["not", "a map"]`), &back); err == nil {
+		t.Error("a list was taken for headers")
 	}
 }
