@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/contactsmock/contactsmock/spec"
@@ -62,74 +61,52 @@ func secretHeader(name string) bool {
 // headers cannot make the journal hold more than a thousand times that.
 const maxHeaderValue = 1024
 
-// Headers are a request's headers as the journal keeps them: name and value in turn (a name
-// repeats for each of its values), credentials redacted. A flat list rather than a map because the
-// journal records one for every request, on the request's path: one allocation instead of a map
-// and its buckets. Its JSON is the map form ({"Name": ["value", …]}).
-type Headers []string
+// Headers are a request's headers as the journal keeps them. Recording runs for every request, on
+// its path, so it only keeps the request's own header map (net/http makes one per request and
+// nothing writes to it once the request is answered); the credentials are redacted whenever the
+// headers are read: Map, and the JSON a shared journal stores. No view of the journal shows an
+// unredacted value. Its JSON is the map form ({"Name": ["value", …]}).
+type Headers struct{ h map[string][]string }
 
-// Map returns the headers as a map of canonical names to values.
+// RedactHeader returns request headers (canonical names) fit for the journal: read through Map or
+// JSON, the values of the secret headers are [redacted] (Authorization keeps its scheme) and every
+// value is cut to 1 KiB.
+func RedactHeader(h map[string][]string) Headers { return Headers{h} }
+
+// Map returns the headers, redacted, as a map of canonical names to values (nil for none).
 func (h Headers) Map() map[string][]string {
-	if len(h) == 0 {
+	if len(h.h) == 0 {
 		return nil
 	}
-	m := make(map[string][]string, len(h)/2)
-	for i := 0; i+1 < len(h); i += 2 {
-		m[h[i]] = append(m[h[i]], h[i+1])
-	}
-	return m
-}
-
-// MarshalJSON writes the map form.
-func (h Headers) MarshalJSON() ([]byte, error) { return json.Marshal(h.Map()) }
-
-// UnmarshalJSON reads the map form, names sorted (a map has no order).
-func (h *Headers) UnmarshalJSON(b []byte) error {
-	var m map[string][]string
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("journal: headers: %w", err)
-	}
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	out := Headers{}
-	for _, k := range names {
-		for _, v := range m[k] {
-			out = append(out, k, v)
-		}
-	}
-	*h = out
-	return nil
-}
-
-// RedactHeader returns request headers (canonical names) fit for the journal: the values of the
-// secret headers replaced by [redacted] (Authorization keeps its scheme), every value cut to 1 KiB.
-// The values it keeps are the request's own strings (strings do not change), so it allocates the
-// list alone.
-func RedactHeader(h map[string][]string) Headers {
-	if len(h) == 0 {
-		return nil
-	}
-	n := 0
-	for _, vv := range h {
-		n += len(vv)
-	}
-	out := make(Headers, 0, 2*n)
-	for k, vv := range h {
+	out := make(map[string][]string, len(h.h))
+	for k, vv := range h.h {
 		secret := secretHeader(k)
-		for _, v := range vv {
+		dst := make([]string, len(vv))
+		for i, v := range vv {
 			switch {
 			case secret:
 				v = redactCredential(k, v)
 			case len(v) > maxHeaderValue:
 				v = v[:maxHeaderValue] + "…"
 			}
-			out = append(out, k, v)
+			dst[i] = v
 		}
+		out[k] = dst
 	}
 	return out
+}
+
+// MarshalJSON writes the map form, redacted.
+func (h Headers) MarshalJSON() ([]byte, error) { return json.Marshal(h.Map()) }
+
+// UnmarshalJSON reads the map form.
+func (h *Headers) UnmarshalJSON(b []byte) error {
+	var m map[string][]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("journal: headers: %w", err)
+	}
+	h.h = m
+	return nil
 }
 
 // bearerRedacted is the usual redacted Authorization value, made once.

@@ -61,7 +61,7 @@ func TestRedactHeader(t *testing.T) {
 	if got := journal.RedactHeader(map[string][]string{"Authorization": {"garbage"}}).Map(); got["Authorization"][0] != "[redacted]" {
 		t.Errorf("a value without a scheme: %q", got["Authorization"])
 	}
-	if journal.RedactHeader(nil) != nil {
+	if journal.RedactHeader(nil).Map() != nil {
 		t.Error("nil headers are not nil")
 	}
 }
