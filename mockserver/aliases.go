@@ -93,8 +93,16 @@ const (
 	WebhookDropped          = webhooks.Dropped
 )
 
-// DefaultWebhookRetry is the retry policy of a zero Config.
-var DefaultWebhookRetry = webhooks.DefaultRetry
+// Webhook retry policies (see webhooks.Retry). DefaultWebhookRetry, the policy of a zero Config,
+// is WebhookLiveRetry; WebhookFastRetry is the former default, which live does not do.
+var (
+	DefaultWebhookRetry = webhooks.DefaultRetry
+	WebhookLiveRetry    = webhooks.LiveRetry
+	WebhookFastRetry    = webhooks.FastRetry
+)
+
+// WebhookRetryPolicy returns the named retry policy: "live" or "fast".
+func WebhookRetryPolicy(name string) (WebhookRetry, error) { return webhooks.RetryPolicy(name) }
 
 // GenerateWebhookKey returns a new Ed25519 key for signing webhooks.
 func GenerateWebhookKey() (ed25519.PrivateKey, error) { return webhooks.GenerateKey() }

@@ -102,8 +102,13 @@ type Config struct {
 	WebhookURLs []string
 	// WebhookKey signs deliveries (x-ghl-signature); nil means a key generated at start.
 	WebhookKey ed25519.PrivateKey
-	// WebhookRetry is the retry policy; the zero value means DefaultWebhookRetry.
+	// WebhookRetry is the retry policy; the zero value means DefaultWebhookRetry, the live
+	// sender's (WebhookLiveRetry: only a 429 is retried, about every 10 minutes with jitter).
+	// WebhookFastRetry is the former default (5xx and network errors retried within seconds),
+	// which live does not do.
 	WebhookRetry WebhookRetry
+	// WebhookSeed seeds the jitter of retry waits; 0 draws one at random.
+	WebhookSeed uint64
 	// WebhookQueueSize bounds each registration's queue (default 1000); when it is full the oldest
 	// queued delivery is dropped.
 	WebhookQueueSize int
@@ -114,7 +119,8 @@ type Config struct {
 	// WebhookClient sends deliveries; nil means a client with WebhookTimeout that never follows
 	// redirects. Set it to reach TLS receivers with a test CA.
 	WebhookClient *http.Client
-	// WebhookSleep waits between retries; nil means a timer. Tests inject one that returns at once.
+	// WebhookSleep waits between retries; nil means waiting on the mock's clock (Clock.Wait), so
+	// that advancing the clock brings a retry forward. Tests may inject one that returns at once.
 	WebhookSleep func(ctx context.Context, d time.Duration) error
 
 	// State holds the implementations of the mock's state; each one left nil is the in-memory

@@ -360,7 +360,7 @@ func TestGoldenWire(t *testing.T) {
 	sleeps := func(ctx context.Context, d time.Duration) error { return ctx.Err() }
 	g := newGoldenSession(t, mockserver.Config{
 		Initial: doc, IDSeed: 7, FaultSeed: 11, JournalBodies: true, JournalSize: 50,
-		MaxBody: 64 << 10, WebhookKey: key, WebhookSleep: sleeps,
+		MaxBody: 64 << 10, WebhookKey: key, WebhookSleep: sleeps, WebhookSeed: 5,
 		RateLimits: mockserver.RateLimits{Burst: 1000, Window: 10 * time.Second, Daily: 100000},
 		Clients: []mockserver.OAuthClient{{
 			ID: "64b000000000000000000001-agency", Secret: "agency-secret", RedirectURIs: []string{"loopback"},
@@ -701,6 +701,8 @@ func TestGoldenWire(t *testing.T) {
 	rc := newGoldenReceiver(t)
 	recv := func(s string) string { return strings.ReplaceAll(s, "RECV", rc.srv.URL) }
 	g.keep(strings.TrimPrefix(rc.srv.URL, "http://"), "receiver")
+	// The live retry policy: the first delivery's 500 is not retried; the second's 429 is, about 10
+	// minutes later (the jitter seeded by WebhookSeed).
 	rc.statuses["/retry"] = []int{500, 429, 200}
 	g.step("public key", "GET", "/__admin/webhooks/public-key", "", "")
 	g.step("public key: json", "GET", "/__admin/webhooks/public-key", "", "", "Accept", "application/json")

@@ -223,7 +223,10 @@ func (s *Server) initWebhooks(given webhooks.Hooks) error {
 	o := webhooks.Options{
 		Key: s.cfg.WebhookKey, Retry: s.cfg.WebhookRetry, QueueSize: s.cfg.WebhookQueueSize,
 		LogSize: s.cfg.WebhookLogSize, Timeout: s.cfg.WebhookTimeout, Client: s.cfg.WebhookClient,
-		Sleep: s.cfg.WebhookSleep, Now: s.clock.Now, Logger: s.log,
+		Sleep: s.cfg.WebhookSleep, Seed: s.cfg.WebhookSeed, Now: s.clock.Now, Logger: s.log,
+	}
+	if o.Sleep == nil {
+		o.Sleep = s.clock.Wait // retry waits run on the mock's clock: advancing it brings them forward
 	}
 	if s.cfg.StrictResponses {
 		o.Validate = func(event string, body []byte) error {

@@ -258,3 +258,15 @@ func assertNoDeliveryGoroutines(t *testing.T) {
 	}
 	t.Error("a webhook delivery goroutine is still running after Close")
 }
+
+// waitFor polls cond until it holds, failing the test after a generous 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("the condition did not hold within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -275,38 +275,51 @@ func TestWebhookRetry(t *testing.T) {
 	}
 	always := func(a answer) func(int) answer { return func(int) answer { return a } }
 	retryAfter := func(v string) answer { return answer{status: 429, header: map[string]string{"Retry-After": v}} }
-	s := time.Second
+	s, m := time.Second, time.Minute
+	fast := WebhookFastRetry
+	fastWith := func(change func(*WebhookRetry)) WebhookRetry { r := fast; change(&r); return r }
 	cases := []struct {
 		name    string
 		retry   WebhookRetry
 		respond func(int) answer
 		dead    bool // the receiver's address refuses connections
 		waits   []time.Duration
+		spread  time.Duration // each wait may be this far from waits[i] (jitter)
 		state   string
 		status  []int
 		errPart string
 	}{
-		{name: "2xx at once", respond: h0, state: WebhookDelivered, status: []int{200}},
-		{name: "204 is delivered", respond: always(answer{status: 204}), state: WebhookDelivered, status: []int{204}},
-		{name: "429 with Retry-After seconds", respond: seq(retryAfter("7")), waits: []time.Duration{7 * s}, state: WebhookDelivered, status: []int{429, 200}},
-		{name: "429 with Retry-After date", respond: seq(retryAfter(mustTime(testTime).Add(20 * s).Format(http.TimeFormat))),
+		// The default, the live sender's policy: only a 429 is retried, about every 10 minutes.
+		{name: "live: 2xx at once", respond: h0, state: WebhookDelivered, status: []int{200}},
+		{name: "live: 204 is delivered", respond: always(answer{status: 204}), state: WebhookDelivered, status: []int{204}},
+		{name: "live: 429 retried after about 10 minutes", respond: seq(answer{status: 429}, answer{status: 429}),
+			waits: []time.Duration{10 * m, 10 * m}, spread: m, state: WebhookDelivered, status: []int{429, 429, 200}},
+		{name: "live: Retry-After is not what sets the wait", respond: seq(retryAfter("7")),
+			waits: []time.Duration{10 * m}, spread: m, state: WebhookDelivered, status: []int{429, 200}},
+		{name: "live: 429 until the attempts run out", respond: always(answer{status: 429}),
+			waits: []time.Duration{10 * m, 10 * m, 10 * m, 10 * m, 10 * m}, spread: m, state: WebhookFailed,
+			status: []int{429, 429, 429, 429, 429, 429}, errPart: "gave up after 6 attempts"},
+		{name: "live: 5xx is not retried", respond: always(answer{status: 503}), state: WebhookFailed, status: []int{503}, errPart: "503 Service Unavailable (not retried)"},
+		{name: "live: network errors are not retried", dead: true, state: WebhookFailed, status: []int{0}, errPart: "(not retried)"},
+		{name: "live: 4xx is final", respond: always(answer{status: 400}), state: WebhookFailed, status: []int{400}, errPart: "400 Bad Request (not retried)"},
+		{name: "live: redirects are not followed", respond: always(answer{status: 302, header: map[string]string{"Location": "/elsewhere"}}),
+			state: WebhookFailed, status: []int{302}},
+		// The former default, an opt-in that live does not do.
+		{name: "fast: 429 with Retry-After seconds", retry: fast, respond: seq(retryAfter("7")), waits: []time.Duration{7 * s}, state: WebhookDelivered, status: []int{429, 200}},
+		{name: "fast: 429 with Retry-After date", retry: fast, respond: seq(retryAfter(mustTime(testTime).Add(20 * s).Format(http.TimeFormat))),
 			waits: []time.Duration{20 * s}, state: WebhookDelivered, status: []int{429, 200}},
-		{name: "429 Retry-After capped at MaxDelay", respond: seq(retryAfter("3600")), waits: []time.Duration{30 * s}, state: WebhookDelivered, status: []int{429, 200}},
-		{name: "429 without Retry-After backs off", respond: seq(answer{status: 429}, answer{status: 429}),
+		{name: "fast: 429 Retry-After capped at MaxDelay", retry: fast, respond: seq(retryAfter("3600")), waits: []time.Duration{30 * s}, state: WebhookDelivered, status: []int{429, 200}},
+		{name: "fast: 429 without Retry-After backs off", retry: fast, respond: seq(answer{status: 429}, answer{status: 429}),
 			waits: []time.Duration{s, 2 * s}, state: WebhookDelivered, status: []int{429, 429, 200}},
-		{name: "5xx backs off to the cap, then gives up", retry: WebhookRetry{MaxAttempts: 6, BaseDelay: s, MaxDelay: 5 * s, RetryOn5xx: true},
+		{name: "fast: 5xx backs off to the cap, then gives up", retry: WebhookRetry{MaxAttempts: 6, BaseDelay: s, MaxDelay: 5 * s, RetryOn5xx: true},
 			respond: always(answer{status: 503}), waits: []time.Duration{s, 2 * s, 4 * s, 5 * s, 5 * s}, state: WebhookFailed,
 			status: []int{503, 503, 503, 503, 503, 503}, errPart: "gave up after 6 attempts: the receiver answered 503"},
-		{name: "5xx not retried like live", retry: WebhookRetry{RetryOn5xx: false, MaxAttempts: 5}, respond: always(answer{status: 500}),
+		{name: "fast without 5xx: 5xx not retried", retry: fastWith(func(r *WebhookRetry) { r.RetryOn5xx = false }), respond: always(answer{status: 500}),
 			state: WebhookFailed, status: []int{500}, errPart: "(not retried)"},
-		{name: "429 still retried like live", retry: WebhookRetry{RetryOn5xx: false, MaxAttempts: 3}, respond: always(retryAfter("600")),
+		{name: "fast without 5xx: 429 still retried", retry: fastWith(func(r *WebhookRetry) { r.RetryOn5xx, r.MaxAttempts = false, 3 }), respond: always(retryAfter("600")),
 			waits: []time.Duration{30 * s, 30 * s}, state: WebhookFailed, status: []int{429, 429, 429}, errPart: "gave up after 3 attempts"},
-		{name: "4xx is final", respond: always(answer{status: 400}), state: WebhookFailed, status: []int{400}, errPart: "400 Bad Request (not retried)"},
-		{name: "redirects are not followed", respond: always(answer{status: 302, header: map[string]string{"Location": "/elsewhere"}}),
-			state: WebhookFailed, status: []int{302}},
-		{name: "network errors back off, then give up", dead: true, waits: []time.Duration{s, 2 * s, 4 * s, 8 * s}, state: WebhookFailed,
+		{name: "fast: network errors back off, then give up", retry: fast, dead: true, waits: []time.Duration{s, 2 * s, 4 * s, 8 * s}, state: WebhookFailed,
 			status: []int{0, 0, 0, 0, 0}, errPart: "gave up after 5 attempts"},
-		{name: "network errors not retried like live", retry: WebhookRetry{MaxAttempts: 5}, dead: true, state: WebhookFailed, status: []int{0}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -322,8 +335,8 @@ func TestWebhookRetry(t *testing.T) {
 			h.register(target, nil)
 			h.createContact(map[string]any{"firstName": "Retry"})
 			h.drain()
-			if got := h.sleeper.recorded(); !slices.Equal(got, tc.waits) {
-				t.Errorf("waits %v, want %v", got, tc.waits)
+			if got := h.sleeper.recorded(); !waitsWithin(got, tc.waits, tc.spread) {
+				t.Errorf("waits %v, want %v (±%v)", got, tc.waits, tc.spread)
 			}
 			ds := h.srv.WebhookDeliveries(WebhookDeliveryFilter{})
 			if len(ds) != 1 {
@@ -356,12 +369,25 @@ func TestWebhookRetry(t *testing.T) {
 	}
 }
 
+// waitsWithin reports whether got has one wait per want, each within spread of it.
+func waitsWithin(got, want []time.Duration, spread time.Duration) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if d := got[i] - want[i]; d < -spread || d > spread {
+			return false
+		}
+	}
+	return true
+}
+
 // TestWebhookAttemptHeaderCounts checks that retries resend the same bytes and signature.
 func TestWebhookRetrySendsSameBytes(t *testing.T) {
 	h := newHookHarness(t)
 	rc := h.receiver(func(n int) answer {
 		if n == 1 {
-			return answer{status: 503}
+			return answer{status: 429}
 		}
 		return answer{status: 200}
 	})
@@ -706,5 +732,59 @@ func TestWebhookEventsDeclared(t *testing.T) {
 	emitted := slices.Sorted(slices.Values(state.EventTypes))
 	if !slices.Equal(declared, emitted) {
 		t.Errorf("the document declares %v, the store emits %v", declared, emitted)
+	}
+}
+
+// TestWebhookLiveRetryRunsOnTheMockClock: with the default policy and no injected sleeper, a 429
+// is retried only once the mock's clock has moved about 10 minutes (POST /__admin/clock advances
+// through the wait), and a 5xx is not retried at all, as live.
+func TestWebhookLiveRetryRunsOnTheMockClock(t *testing.T) {
+	h := newHookHarness(t, func(c *Config) { c.WebhookSleep = nil; c.WebhookSeed = 3 })
+	limited := h.receiver(func(n int) answer {
+		if n == 1 {
+			return answer{status: http.StatusTooManyRequests}
+		}
+		return answer{status: http.StatusOK}
+	})
+	broken := h.receiver(func(int) answer { return answer{status: http.StatusInternalServerError} })
+	h.register(limited.url(), nil)
+	h.register(broken.url(), nil)
+	h.createContact(map[string]any{"firstName": "Later"})
+	limited.next(t)
+	broken.next(t)
+	byURL := func(u string) WebhookDelivery {
+		for _, d := range h.srv.WebhookDeliveries(WebhookDeliveryFilter{}) {
+			if d.URL == u {
+				return d
+			}
+		}
+		t.Fatalf("no delivery to %s", u)
+		return WebhookDelivery{}
+	}
+	var wait float64
+	waitFor(t, func() bool {
+		d := byURL(limited.url())
+		if len(d.History) == 1 && d.History[0].RetryInMs != nil {
+			wait = *d.History[0].RetryInMs
+			return true
+		}
+		return false
+	})
+	if wait < float64(9*time.Minute/time.Millisecond) || wait > float64(11*time.Minute/time.Millisecond) {
+		t.Errorf("the retry after a 429 waits %v ms, want about 10 minutes", wait)
+	}
+	waitFor(t, func() bool { return byURL(broken.url()).State == WebhookFailed })
+	if d := byURL(broken.url()); d.Attempts != 1 || !strings.Contains(d.LastError, "(not retried)") {
+		t.Errorf("a 500 was retried: %+v", d)
+	}
+	if d := byURL(limited.url()); d.State != WebhookPending || d.Attempts != 1 {
+		t.Fatalf("before the clock moved: %s after %d attempts", d.State, d.Attempts)
+	}
+	h.do(http.MethodPost, "/__admin/clock", "", map[string]any{"advance": "11m"}).must(t, http.StatusOK)
+	limited.next(t)
+	waitFor(t, func() bool { return byURL(limited.url()).State == WebhookDelivered })
+	d := byURL(limited.url())
+	if len(d.History) != 2 || d.History[1].At.Time().Sub(d.History[0].At.Time()) < 9*time.Minute {
+		t.Errorf("the second attempt is not about 10 minutes later on the mock's clock: %+v", d.History)
 	}
 }

@@ -222,3 +222,34 @@ func TestServeIDSeed(t *testing.T) {
 		t.Errorf("the same create in two runs with --id-seed 31 got ids %q and %q", a, b)
 	}
 }
+
+// TestWebhookRetryFlags: the live policy is the default, --webhook-retry fast is the former one,
+// and the single-field flags change the named policy whatever their order.
+func TestWebhookRetryFlags(t *testing.T) {
+	policy := func(args ...string) mockserver.WebhookRetry {
+		t.Helper()
+		f, err := parseServe(args, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := f.config(slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.WebhookRetry
+	}
+	if got := policy(); got != mockserver.WebhookLiveRetry || got.RetryOn5xx {
+		t.Errorf("default policy %+v, want the live one", got)
+	}
+	if got := policy("--webhook-retry", "fast"); got != mockserver.WebhookFastRetry {
+		t.Errorf("--webhook-retry fast: %+v", got)
+	}
+	want := mockserver.WebhookFastRetry
+	want.MaxAttempts = 2
+	if got := policy("--webhook-max-attempts", "2", "--webhook-retry", "fast"); got != want {
+		t.Errorf("--webhook-max-attempts before --webhook-retry: %+v, want %+v", got, want)
+	}
+	if _, err := parseServe([]string{"--webhook-retry", "sometimes"}, io.Discard); err == nil {
+		t.Error("an unknown policy was accepted")
+	}
+}

@@ -47,6 +47,7 @@ type serveFlags struct {
 	webhookURLs      []string
 	webhookKey       string
 	webhookRetry     mockserver.WebhookRetry
+	webhookPolicy    string
 	webhookTimeout   time.Duration
 	webhookQueue     int
 	webhookLog       int
@@ -97,9 +98,10 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&f.webhookKey, "webhook-key", "", "Ed25519 private key signing webhooks (`FILE`, PEM PKCS#8, e.g. from openssl genpkey -algorithm ed25519); generated at start by default")
 	f.webhookRetry = mockserver.DefaultWebhookRetry
+	fs.StringVar(&f.webhookPolicy, "webhook-retry", "live", "webhook retry `POLICY`: live (only a 429 is retried, about every 10 minutes with jitter, on the mock's clock; as the live API) or fast (also 5xx and network errors, after 1s doubling to 30s; not how live behaves); the flags below change single fields of it")
 	fs.IntVar(&f.webhookRetry.MaxAttempts, "webhook-max-attempts", f.webhookRetry.MaxAttempts, "`N` delivery attempts per webhook, the first included")
-	fs.DurationVar(&f.webhookRetry.BaseDelay, "webhook-retry-base", f.webhookRetry.BaseDelay, "`DURATION` to wait after the first failed delivery; doubles on each retry")
-	fs.DurationVar(&f.webhookRetry.MaxDelay, "webhook-retry-max", f.webhookRetry.MaxDelay, "cap (`DURATION`) on every wait between deliveries, Retry-After included")
+	fs.DurationVar(&f.webhookRetry.BaseDelay, "webhook-retry-base", f.webhookRetry.BaseDelay, "`DURATION` to wait after the first failed delivery; doubles on each retry up to --webhook-retry-max")
+	fs.DurationVar(&f.webhookRetry.MaxDelay, "webhook-retry-max", f.webhookRetry.MaxDelay, "cap (`DURATION`) on every wait between deliveries")
 	fs.BoolVar(&f.webhookRetry.RetryOn5xx, "webhook-retry-5xx", f.webhookRetry.RetryOn5xx, "also retry 5xx answers, network errors and timeouts (the live API retries only 429)")
 	fs.DurationVar(&f.webhookTimeout, "webhook-timeout", mockserver.DefaultWebhookTimeout, "timeout (`DURATION`) of one delivery attempt")
 	fs.IntVar(&f.webhookQueue, "webhook-queue", mockserver.DefaultWebhookQueueSize, "`N` queued deliveries per registration; when full the oldest is dropped")
@@ -145,6 +147,10 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	if err := f.gen.check(stderr); err != nil {
 		return nil, err
+	}
+	if err := f.retryPolicy(fs); err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, errUsage
 	}
 	if f.pprofAddr != "" {
 		if err := checkPprofAddr(f.pprofAddr); err != nil {
@@ -275,6 +281,29 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// retryPolicy starts from the policy --webhook-retry names and applies the single fields given
+// on the command line, in whatever order the flags came.
+func (f *serveFlags) retryPolicy(fs *flag.FlagSet) error {
+	p, err := mockserver.WebhookRetryPolicy(f.webhookPolicy)
+	if err != nil {
+		return fmt.Errorf("--webhook-retry: %w", err)
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "webhook-max-attempts":
+			p.MaxAttempts = f.webhookRetry.MaxAttempts
+		case "webhook-retry-base":
+			p.BaseDelay = f.webhookRetry.BaseDelay
+		case "webhook-retry-max":
+			p.MaxDelay = f.webhookRetry.MaxDelay
+		case "webhook-retry-5xx":
+			p.RetryOn5xx = f.webhookRetry.RetryOn5xx
+		}
+	})
+	f.webhookRetry = p
+	return nil
 }
 
 // config turns the flags into the mock's configuration, loading the document and the initial state.

@@ -89,8 +89,10 @@ func (f *serveFlags) sharedState(cfg *mockserver.Config, logger *slog.Logger) (*
 	}
 	clk := clock.WithOffset(nil, b.Offset())
 	cfg.Clock = clk
+	// The retry waits run on the shared clock (clk.Wait), as in one process: advancing the clock on
+	// any replica brings a waiting retry forward (within the clock's poll of a second).
 	hooks, err := b.Hooks(webhooks.Options{Key: keys.Webhook, Retry: cfg.WebhookRetry, QueueSize: cfg.WebhookQueueSize,
-		LogSize: cfg.WebhookLogSize, Timeout: cfg.WebhookTimeout, Now: clk.Now, Logger: logger})
+		LogSize: cfg.WebhookLogSize, Timeout: cfg.WebhookTimeout, Now: clk.Now, Sleep: clk.Wait, Seed: cfg.WebhookSeed, Logger: logger})
 	if err != nil {
 		b.Close()
 		return nil, err

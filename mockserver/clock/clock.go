@@ -2,6 +2,7 @@ package clock
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -49,7 +50,14 @@ type Clock struct {
 	mem  *MemoryOffset // off when it is the memory offset: read without an interface call
 	// last is the last offset read, in nanoseconds: what Now uses when the offset cannot be read.
 	last atomic.Int64
+
+	moveMu sync.Mutex    // guards moved
+	moved  chan struct{} // closed (and replaced) when this clock's offset is changed: wakes Wait
 }
+
+// waitPoll bounds how long Wait sleeps between two readings of the clock: an offset moved by
+// another replica (a shared Offset) or a base moved by a test is noticed within it.
+const waitPoll = time.Second
 
 // New returns a clock reading base (time.Now when nil) with an offset of its own in memory.
 func New(base func() time.Time) *Clock { return WithOffset(base, nil) }
@@ -86,7 +94,10 @@ func (c *Clock) Now() time.Time {
 }
 
 // Advance moves the clock forward by d (a negative d is refused by the admin API, not here).
-func (c *Clock) Advance(ctx context.Context, d time.Duration) error { return c.off.Advance(ctx, d) }
+func (c *Clock) Advance(ctx context.Context, d time.Duration) error {
+	defer c.wake()
+	return c.off.Advance(ctx, d)
+}
 
 // Offset reports how far the clock has been moved from its base.
 func (c *Clock) Offset(ctx context.Context) (time.Duration, error) { return c.off.Offset(ctx) }
@@ -94,7 +105,10 @@ func (c *Clock) Offset(ctx context.Context) (time.Duration, error) { return c.of
 // SetOffset puts the clock d ahead of its base (0: back on its base). The admin API refuses a
 // negative d: the mock's clock never runs behind its base, so what has expired on the base has
 // expired for good (see Base).
-func (c *Clock) SetOffset(ctx context.Context, d time.Duration) error { return c.off.SetOffset(ctx, d) }
+func (c *Clock) SetOffset(ctx context.Context, d time.Duration) error {
+	defer c.wake()
+	return c.off.SetOffset(ctx, d)
+}
 
 // Base reads the clock's base without the offset: the earliest the clock can read from now on, as
 // the offset is never negative. Sweeps of expired tokens and codes go by it, so that a token that
@@ -102,7 +116,56 @@ func (c *Clock) SetOffset(ctx context.Context, d time.Duration) error { return c
 func (c *Clock) Base() time.Time { return c.base() }
 
 // Reset puts the clock back on its base.
-func (c *Clock) Reset(ctx context.Context) error { return c.off.SetOffset(ctx, 0) }
+func (c *Clock) Reset(ctx context.Context) error { return c.SetOffset(ctx, 0) }
+
+// Wait returns once the mock's clock has moved d past the time it was called (or when ctx ends,
+// with the context's cause). The clock moves with its base and when its offset is advanced, so
+// POST /__admin/clock {"advance": ...} ends a wait early: the waits between webhook retries run on
+// it, and a test advances through them instead of waiting.
+func (c *Clock) Wait(ctx context.Context, d time.Duration) error {
+	return c.WaitUntil(ctx, c.Now().Add(d))
+}
+
+// WaitUntil returns once the mock's clock reads due or later (or when ctx ends, with the
+// context's cause); see Wait.
+func (c *Clock) WaitUntil(ctx context.Context, due time.Time) error {
+	for {
+		moved := c.movedChan()
+		left := due.Sub(c.Now())
+		if left <= 0 {
+			return context.Cause(ctx)
+		}
+		t := time.NewTimer(min(left, waitPoll))
+		select {
+		case <-t.C:
+		case <-moved:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// movedChan returns the channel the next change of the offset closes.
+func (c *Clock) movedChan() <-chan struct{} {
+	c.moveMu.Lock()
+	defer c.moveMu.Unlock()
+	if c.moved == nil {
+		c.moved = make(chan struct{})
+	}
+	return c.moved
+}
+
+// wake tells every Wait that the offset changed.
+func (c *Clock) wake() {
+	c.moveMu.Lock()
+	defer c.moveMu.Unlock()
+	if c.moved != nil {
+		close(c.moved)
+		c.moved = nil
+	}
+}
 
 // ManualClock is a base for tests: time stands still until Set or Add.
 type ManualClock struct{ ns atomic.Int64 }

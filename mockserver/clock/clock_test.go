@@ -89,3 +89,37 @@ func TestSleep(t *testing.T) {
 		t.Errorf("Sleep on an ended context: %v, want its cause", err)
 	}
 }
+
+// TestWaitEndsWhenTheClockIsAdvanced: a wait for an hour from now on the mock's clock ends as soon as the
+// clock is advanced past it, and a canceled wait returns the context's cause.
+func TestWaitEndsWhenTheClockIsAdvanced(t *testing.T) {
+	c := clock.New(clock.NewManual(t0).Now)
+	done := make(chan error, 1)
+	go func() { done <- c.WaitUntil(context.Background(), t0.Add(time.Hour)) }()
+	select {
+	case err := <-done:
+		t.Fatalf("the wait ended before the clock moved: %v", err)
+	default:
+	}
+	// Advance in two steps: the first is not enough, the second is.
+	if err := c.Advance(context.Background(), 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(context.Background(), 31*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Wait: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wait did not end after the clock was advanced past it")
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stop := errors.New("stopped")
+	cancel(stop)
+	if err := c.Wait(ctx, time.Hour); !errors.Is(err, stop) {
+		t.Errorf("a canceled wait returned %v", err)
+	}
+}

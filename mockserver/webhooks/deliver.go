@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
@@ -95,6 +97,9 @@ type Sender struct {
 	// validate checks a payload against the document (strict mode only); violation records a failure.
 	validate  func(event string, body []byte) error
 	violation func(error)
+
+	jitterMu sync.Mutex // guards jitter
+	jitter   *rand.Rand
 }
 
 // NewSender returns a sender configured by the delivery fields of o (Key, Retry, Timeout, Client,
@@ -102,6 +107,11 @@ type Sender struct {
 func NewSender(o Options) (*Sender, error) {
 	s := &Sender{key: o.Key, retry: o.Retry.withDefaults(), client: o.Client, sleep: o.Sleep, now: o.Now,
 		validate: o.Validate, violation: o.Violation}
+	seed := o.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	s.jitter = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	if s.key == nil {
 		k, err := GenerateKey()
 		if err != nil {
@@ -253,14 +263,27 @@ func (p dispatchProgress) Waiting(wait time.Duration, lastError string) {
 func (s *Sender) retryAfter(res attemptResult, attempt int) (time.Duration, bool) {
 	switch {
 	case res.status == http.StatusTooManyRequests:
-		if res.hasRetry {
+		if res.hasRetry && s.retry.RetryAfter {
 			return min(res.retryAfter, s.retry.MaxDelay), true
 		}
-		return s.retry.backoff(attempt), true
-	case res.err != nil || res.status >= 500:
-		return s.retry.backoff(attempt), s.retry.RetryOn5xx
+		return s.jittered(s.retry.backoff(attempt)), true
+	case (res.err != nil || res.status >= 500) && s.retry.RetryOn5xx:
+		return s.jittered(s.retry.backoff(attempt)), true
 	}
 	return 0, false
+}
+
+// jittered moves d by a random whole number of milliseconds within ±Retry.Jitter, never below
+// zero.
+func (s *Sender) jittered(d time.Duration) time.Duration {
+	j := int64(s.retry.Jitter / time.Millisecond)
+	if j <= 0 {
+		return d
+	}
+	s.jitterMu.Lock()
+	off := time.Duration(s.jitter.Int64N(2*j+1)-j) * time.Millisecond
+	s.jitterMu.Unlock()
+	return max(d+off, 0)
 }
 
 // attempt POSTs the delivery once and reports the outcome.

@@ -44,30 +44,62 @@ const (
 	AttemptHeader = "X-Contactsmock-Attempt"
 )
 
-// Retry is the delivery retry policy. A delivery is retried after a 429 (waiting Retry-After
-// when the receiver sends it, the backoff otherwise) and, when RetryOn5xx is set, after a 5xx, a
-// network error or a timeout (waiting the backoff). The backoff is BaseDelay after the first
-// failure, doubling after each further one; every wait, Retry-After included, is capped at
-// MaxDelay. After MaxAttempts attempts the delivery is failed. Any other answer is final: 2xx
-// delivers, 410 Gone removes the registration, anything else fails at once.
+// Retry is the delivery retry policy. The default, LiveRetry, is the live sender's: a delivery is
+// retried only when the receiver answers 429, about every 10 minutes (a fixed interval with
+// jitter), and a 5xx, a network error or a timeout fails it at once. FastRetry is the policy the
+// mock had before: not how live behaves, but quick to exercise a receiver's error paths.
+//
+// A delivery is retried after a 429 and, when RetryOn5xx is set, after a 5xx, a network error or
+// a timeout. The wait is BaseDelay after the first failure, doubling after each further one up to
+// MaxDelay (BaseDelay equal to MaxDelay makes it a fixed interval), then moved by a random amount
+// within ±Jitter; with RetryAfter a 429's Retry-After is waited instead (capped at MaxDelay).
+// After MaxAttempts attempts the delivery is failed. Any other answer is final: 2xx delivers,
+// 410 Gone removes the registration, anything else fails at once. The waits run on the mock's
+// clock: advancing it (POST /__admin/clock) brings a retry forward.
 //
 // The zero value means DefaultRetry. Otherwise the fields are taken as given, except that a
-// zero or negative MaxAttempts, BaseDelay or MaxDelay takes its default: start from
-// DefaultRetry and change fields to keep RetryOn5xx on.
+// zero or negative MaxAttempts, BaseDelay or MaxDelay takes DefaultRetry's: start from
+// LiveRetry or FastRetry and change fields.
 type Retry struct {
-	// MaxAttempts counts every attempt, the first included (default 5).
+	// MaxAttempts counts every attempt, the first included.
 	MaxAttempts int `json:"maxAttempts"`
-	// BaseDelay is the wait after the first failed attempt (default 1 s).
+	// BaseDelay is the wait after the first failed attempt.
 	BaseDelay time.Duration `json:"-"`
-	// MaxDelay caps every wait (default 30 s).
+	// MaxDelay caps every wait before jitter.
 	MaxDelay time.Duration `json:"-"`
-	// RetryOn5xx also retries 5xx answers, network errors and timeouts. The live sender retries only
-	// after a 429 (about every 10 minutes): set it false to behave like it.
+	// Jitter moves each wait by a random amount between -Jitter and +Jitter (never below zero),
+	// drawn from Options.Seed's source.
+	Jitter time.Duration `json:"-"`
+	// RetryOn5xx also retries 5xx answers, network errors and timeouts. The live sender does not.
 	RetryOn5xx bool `json:"retryOn5xx"`
+	// RetryAfter waits a 429's Retry-After (seconds or an HTTP date) when the receiver sends one,
+	// instead of the interval. Live is not documented to read it.
+	RetryAfter bool `json:"retryAfter"`
 }
 
-// DefaultRetry is the retry policy of a zero Config.
-var DefaultRetry = Retry{MaxAttempts: 5, BaseDelay: time.Second, MaxDelay: 30 * time.Second, RetryOn5xx: true}
+// LiveRetry is the live sender's policy as the reference knows it (changelog of 2025-09-23):
+// only a 429 is retried, about every 10 minutes with jitter. How many times live retries is not
+// documented; 6 attempts (about an hour) is this mock's choice.
+var LiveRetry = Retry{MaxAttempts: 6, BaseDelay: 10 * time.Minute, MaxDelay: 10 * time.Minute, Jitter: time.Minute}
+
+// FastRetry is the mock's former default, kept as an opt-in: 5xx, network errors and timeouts are
+// retried too, after 1 s doubling to 30 s, a 429 after its Retry-After; 5 attempts. It is not how
+// the live API behaves: a receiver that only passes with it loses events live.
+var FastRetry = Retry{MaxAttempts: 5, BaseDelay: time.Second, MaxDelay: 30 * time.Second, RetryOn5xx: true, RetryAfter: true}
+
+// DefaultRetry is the retry policy of a zero Config: LiveRetry.
+var DefaultRetry = LiveRetry
+
+// RetryPolicy returns the named policy: "live" (LiveRetry) or "fast" (FastRetry).
+func RetryPolicy(name string) (Retry, error) {
+	switch name {
+	case "live":
+		return LiveRetry, nil
+	case "fast":
+		return FastRetry, nil
+	}
+	return Retry{}, fmt.Errorf("webhooks: unknown retry policy %q (live or fast)", name)
+}
 
 // Defaults of the webhook fields of Config.
 const (
@@ -90,10 +122,11 @@ func (r Retry) withDefaults() Retry {
 		r.MaxDelay = DefaultRetry.MaxDelay
 	}
 	r.MaxDelay = max(r.MaxDelay, r.BaseDelay)
+	r.Jitter = max(r.Jitter, 0)
 	return r
 }
 
-// backoff is the wait after the attempt-th failed attempt (1-based).
+// backoff is the wait after the attempt-th failed attempt (1-based), before jitter.
 func (r Retry) backoff(attempt int) time.Duration {
 	d := r.BaseDelay
 	for i := 1; i < attempt && d < r.MaxDelay; i++ {
@@ -220,8 +253,11 @@ type Options struct {
 	Timeout time.Duration
 	// Client sends deliveries; nil means a client with Timeout that never follows redirects.
 	Client *http.Client
-	// Sleep waits between retries; nil means clock.Sleep. Tests inject one that returns at once.
+	// Sleep waits between retries; nil means clock.Sleep (real time). The mock passes its clock's
+	// Wait, so that the waits run on the mock's clock; tests inject one that returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Seed seeds the jitter of retry waits; 0 draws a seed at random.
+	Seed uint64
 	// Now is the mock's clock.
 	Now func() time.Time
 	// Validate checks a payload against the document before it is sent (nil: not checked);

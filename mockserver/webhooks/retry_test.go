@@ -24,15 +24,20 @@ func TestRetryAfterParsing(t *testing.T) {
 			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
-	r := DefaultRetry
-	var got []time.Duration
-	for a := 1; a <= 8; a++ {
-		got = append(got, r.backoff(a))
+	backoffs := func(r Retry) string {
+		var got []time.Duration
+		for a := 1; a <= 8; a++ {
+			got = append(got, r.backoff(a))
+		}
+		return fmt.Sprint(got)
 	}
-	if fmt.Sprint(got) != "[1s 2s 4s 8s 16s 30s 30s 30s]" {
-		t.Errorf("default backoff %v", got)
+	if got := backoffs(FastRetry); got != "[1s 2s 4s 8s 16s 30s 30s 30s]" {
+		t.Errorf("fast backoff %v", got)
 	}
-	if p := (Retry{MaxAttempts: 2}).withDefaults(); p.RetryOn5xx || p.BaseDelay != time.Second || p.MaxDelay != 30*time.Second {
+	if got := backoffs(DefaultRetry); got != "[10m0s 10m0s 10m0s 10m0s 10m0s 10m0s 10m0s 10m0s]" || DefaultRetry != LiveRetry {
+		t.Errorf("the default is not the live fixed interval: %v", got)
+	}
+	if p := (Retry{MaxAttempts: 2}).withDefaults(); p.RetryOn5xx || p.RetryAfter || p.BaseDelay != 10*time.Minute || p.MaxDelay != 10*time.Minute {
 		t.Errorf("partial policy %+v", p)
 	}
 }
