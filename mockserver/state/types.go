@@ -73,28 +73,27 @@ func (o Opt[T]) Has() bool { return o.Set && !o.Null }
 // ContactInput is the body of create, update and upsert. The handler has validated it against the
 // document already; the store applies the live semantics.
 type ContactInput struct {
-	FirstName         Opt[string]               `json:"firstName"`
-	LastName          Opt[string]               `json:"lastName"`
-	Name              Opt[string]               `json:"name"`
-	Email             Opt[string]               `json:"email"`
-	Phone             Opt[string]               `json:"phone"`
-	CompanyName       Opt[string]               `json:"companyName"`
-	Timezone          Opt[string]               `json:"timezone"`
-	Gender            Opt[string]               `json:"gender"`
-	Source            Opt[string]               `json:"source"`
-	AssignedTo        Opt[string]               `json:"assignedTo"`
-	Address1          Opt[string]               `json:"address1"`
-	City              Opt[string]               `json:"city"`
-	State             Opt[string]               `json:"state"`
-	Country           Opt[string]               `json:"country"`
-	PostalCode        Opt[string]               `json:"postalCode"`
-	Website           Opt[string]               `json:"website"`
-	DateOfBirth       Opt[json.RawMessage]      `json:"dateOfBirth"`
-	DND               Opt[bool]                 `json:"dnd"`
-	DNDSettings       Opt[fixtures.DNDSettings] `json:"dndSettings"`
-	Tags              Opt[[]string]             `json:"tags"`
-	CustomFields      Opt[[]CustomFieldInput]   `json:"customFields"`
-	AttributionSource Opt[fixtures.Attribution] `json:"attributionSource"`
+	FirstName    Opt[string]               `json:"firstName"`
+	LastName     Opt[string]               `json:"lastName"`
+	Name         Opt[string]               `json:"name"`
+	Email        Opt[string]               `json:"email"`
+	Phone        Opt[string]               `json:"phone"`
+	CompanyName  Opt[string]               `json:"companyName"`
+	Timezone     Opt[string]               `json:"timezone"`
+	Gender       Opt[string]               `json:"gender"`
+	Source       Opt[string]               `json:"source"`
+	AssignedTo   Opt[string]               `json:"assignedTo"`
+	Address1     Opt[string]               `json:"address1"`
+	City         Opt[string]               `json:"city"`
+	State        Opt[string]               `json:"state"`
+	Country      Opt[string]               `json:"country"`
+	PostalCode   Opt[string]               `json:"postalCode"`
+	Website      Opt[string]               `json:"website"`
+	DateOfBirth  Opt[json.RawMessage]      `json:"dateOfBirth"`
+	DND          Opt[bool]                 `json:"dnd"`
+	DNDSettings  Opt[fixtures.DNDSettings] `json:"dndSettings"`
+	Tags         Opt[[]string]             `json:"tags"`
+	CustomFields Opt[[]CustomFieldInput]   `json:"customFields"`
 }
 
 // CustomFieldInput is one custom field value on the write side: named by id or by key.

@@ -164,17 +164,6 @@ func applyInput(l *location, c *fixtures.Contact, in state.ContactInput, ignoreG
 			}
 		}
 	}
-	if in.AttributionSource.Has() {
-		a := in.AttributionSource.V
-		switch {
-		case c.AttributionSource == nil:
-			c.AttributionSource = &a
-			ch.fields = true
-		case *c.AttributionSource != a && (c.LastAttributionSource == nil || *c.LastAttributionSource != a):
-			c.LastAttributionSource = &a
-			ch.fields = true
-		}
-	}
 	if len(msgs) > 0 {
 		return ch, state.InvalidError(msgs...)
 	}
