@@ -3,6 +3,7 @@ package mockserver
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -33,4 +34,44 @@ func TestAttributionSourceIsNotAWritableField(t *testing.T) {
 	if got["firstName"] != "Bob" || got["attributionSource"] != nil {
 		t.Errorf("a refused write changed the contact: %v", got)
 	}
+}
+
+// TestLenientInputIsRefused (§2, §3.3, §3.9): inputs the live API would not take the way a sloppy
+// client sends them.
+func TestLenientInputIsRefused(t *testing.T) {
+	h := newHarness(t)
+	t.Run("an unencoded + in the duplicate lookup's email is a space", func(t *testing.T) {
+		id := h.do(http.MethodPost, "/contacts/", h.full, map[string]any{"locationId": locA, "email": "a+b@x.io"}).
+			must(t, http.StatusCreated).obj("contact")["id"]
+		q := "/contacts/search/duplicate?locationId=" + locA + "&email="
+		if r := h.do(http.MethodGet, q+"a+b@x.io", h.ro, nil).must(t, http.StatusOK); r.Body["contact"] != nil {
+			t.Errorf("a+b@x.io unencoded (a b@x.io) matched %v", r.Body["contact"])
+		}
+		if got := h.do(http.MethodGet, q+"a%2Bb@x.io", h.ro, nil).must(t, http.StatusOK).obj("contact"); got["id"] != id {
+			t.Errorf("a%%2Bb@x.io found %v, want %v", got["id"], id)
+		}
+	})
+	t.Run("custom fields in the read form {id, value} are refused, not stored empty", func(t *testing.T) {
+		r := h.do(http.MethodPut, "/contacts/"+ctBob, h.full, map[string]any{
+			"customFields": []any{map[string]any{"id": "CfAAAAAAAAAAAAAAAAAA", "value": "gold"}},
+		}).must(t, http.StatusUnprocessableEntity)
+		if msgs := strs(r.Body["message"]); !slices.Equal(msgs, []string{"customFields.0.property value should not exist"}) {
+			t.Errorf("message %q", msgs)
+		}
+		if got := h.do(http.MethodGet, "/contacts/"+ctBob, h.ro, nil).must(t, http.StatusOK).obj("contact"); len(got["customFields"].([]any)) != 0 {
+			t.Errorf("custom fields stored: %v", got["customFields"])
+		}
+	})
+	t.Run("search filter values over 75 characters are refused", func(t *testing.T) {
+		long := strings.Repeat("a", 76)
+		r := h.do(http.MethodPost, "/contacts/search", h.ro, map[string]any{"locationId": locA, "pageLimit": 10,
+			"filters": []any{map[string]any{"field": "firstNameLowerCase", "operator": "eq", "value": long}}}).
+			must(t, http.StatusUnprocessableEntity)
+		if msgs := strs(r.Body["message"]); !slices.Equal(msgs, []string{"filters.0.value must be shorter than or equal to 75 characters"}) {
+			t.Errorf("message %q", msgs)
+		}
+		h.do(http.MethodPost, "/contacts/search", h.ro, map[string]any{"locationId": locA, "pageLimit": 10,
+			"filters": []any{map[string]any{"field": "firstNameLowerCase", "operator": "eq", "value": long[:75]}}}).
+			must(t, http.StatusOK)
+	})
 }

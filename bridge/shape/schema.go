@@ -36,7 +36,30 @@ func Untyped(op *spec.Operation, status int, ptr string) bool {
 }
 
 func untyped(s *openapi3.Schema) bool {
-	return (s.Type == nil || len(*s.Type) == 0) && len(s.AllOf) == 0 && len(s.OneOf) == 0 && len(s.AnyOf) == 0
+	if s.Type != nil && len(*s.Type) > 0 || len(s.AllOf) > 0 || len(s.OneOf) > 0 {
+		return false
+	}
+	return len(s.AnyOf) == 0 || anyJSON(s.AnyOf)
+}
+
+// anyJSON reports whether the branches of an anyOf take every JSON type: how a document that
+// must give every schema a type (OpenAPI 3.0 has no type list) says "any value".
+func anyJSON(branches openapi3.SchemaRefs) bool {
+	seen := map[string]bool{}
+	for _, b := range branches {
+		if b == nil || b.Value == nil || b.Value.Type == nil {
+			continue
+		}
+		for _, t := range *b.Value.Type {
+			seen[t] = true
+		}
+	}
+	for _, t := range []string{"string", "number", "boolean", "array", "object"} {
+		if !seen[t] {
+			return false
+		}
+	}
+	return true
 }
 
 // child finds the schema of a pointer token below s, through allOf, oneOf and anyOf.

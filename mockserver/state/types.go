@@ -151,6 +151,10 @@ type SearchQuery struct {
 	Query       string   `json:"query"`
 }
 
+// MaxFilterValue is the longest string a search filter value may be (reference §3.9): longer ones
+// are refused as Invalid ("filters.N.value must be shorter than or equal to 75 characters").
+const MaxFilterValue = 75
+
 // Filter is a search filter, or a group of them.
 type Filter struct {
 	Field    string   `json:"field"`

@@ -158,6 +158,9 @@ func compileFilter(f state.Filter, at string, msgs *[]string) predicate {
 		*msgs = append(*msgs, fmt.Sprintf("%s.value %s", at, why))
 		return nil
 	}
+	if v, ok := f.Value.(string); ok && utf8.RuneCountInString(v) > state.MaxFilterValue {
+		return bad(fmt.Sprintf("must be shorter than or equal to %d characters", state.MaxFilterValue))
+	}
 	switch f.Operator {
 	case "exists", "not_exists":
 		want := f.Operator == "exists"

@@ -482,6 +482,18 @@ func search(f *fixture) {
 	f.code(err, state.Invalid, "")
 	_, err = f.s.SearchContacts(f.ctx, LocA, state.SearchQuery{Filters: []state.Filter{{Field: "nope", Operator: "eq", Value: 1}}})
 	f.code(err, state.Invalid, "")
+	// Filter values are at most state.MaxFilterValue characters, in groups too (reference §3.9).
+	long := strings.Repeat("é", state.MaxFilterValue+1)
+	_, err = f.s.SearchContacts(f.ctx, LocA, state.SearchQuery{PageLimit: 10, Filters: []state.Filter{
+		{Group: "AND", Filters: []state.Filter{{Field: "firstName", Operator: "contains", Value: long}}}}})
+	f.code(err, state.Invalid, "")
+	var se *state.Error
+	if errors.As(err, &se) && !slices.Contains(se.Messages, "filters.0.filters.0.value must be shorter than or equal to 75 characters") {
+		f.t.Errorf("messages %q", se.Messages)
+	}
+	_, err = f.s.SearchContacts(f.ctx, LocA, state.SearchQuery{PageLimit: 10, Filters: []state.Filter{
+		{Field: "firstName", Operator: "contains", Value: long[:state.MaxFilterValue*len("é")]}}})
+	f.must(err)
 }
 
 func searchCursor(f *fixture) {
