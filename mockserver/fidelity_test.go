@@ -75,3 +75,41 @@ func TestLenientInputIsRefused(t *testing.T) {
 			must(t, http.StatusOK)
 	})
 }
+
+// TestUnknownChildIDsAsTheDocumentSays (§3.13): for every operation on a task or a note, the
+// message the mock answers for an unknown contact, task or note id is the one the operation's
+// description in the document gives.
+func TestUnknownChildIDsAsTheDocumentSays(t *testing.T) {
+	h := newHarness(t)
+	bodies := map[string]any{"update-task-completed": map[string]any{"completed": true}, "update-task": map[string]any{}, "update-note": map[string]any{}}
+	checked := 0
+	for _, op := range h.srv.spec.Operations {
+		child := ""
+		switch {
+		case strings.Contains(op.Path, "{taskId}"):
+			child = "taskId"
+		case strings.HasSuffix(op.Path, "/notes/{id}"):
+			child = "id"
+		default:
+			continue
+		}
+		desc := op.Route().Operation.Description
+		for _, unknown := range []string{"contactId", child} {
+			ids := map[string]string{"contactId": ctAlice, "taskId": taskA1, "id": noteA1}
+			ids[unknown] = "NoSuchIdAAAAAAAAAAAA"
+			path := op.Path
+			for k, v := range ids {
+				path = strings.ReplaceAll(path, "{"+k+"}", v)
+			}
+			r := h.do(op.Method, path, h.full, bodies[op.ID]).must(t, http.StatusBadRequest)
+			msg := strings.ReplaceAll(r.str("message"), "NoSuchIdAAAAAAAAAAAA", "<id>")
+			if !strings.Contains(strings.Join(strings.Fields(desc), " "), "`"+msg+"`") {
+				t.Errorf("%s, unknown %s: the mock answers %q, the document says: %s", op.ID, unknown, msg, desc)
+			}
+			checked++
+		}
+	}
+	if checked != 14 {
+		t.Errorf("checked %d cases, want 14 (7 operations on tasks and notes)", checked)
+	}
+}
