@@ -286,3 +286,22 @@ func TestLoadRefusesBadDocuments(t *testing.T) {
 		})
 	}
 }
+
+// TestDeclaresTheVendorsStatuses: every status the vendor's document declares on an operation is
+// declared on ours, so a live answer with it is documented (issue 15, item 5: the seven
+// operations below lacked 422).
+func TestDeclaresTheVendorsStatuses(t *testing.T) {
+	s := MustDefault()
+	for _, id := range []string{"get-contact", "delete-contact", "get-appointments-for-contact", "get-note", "delete-note",
+		"remove-contact-from-campaign", "remove-contact-from-every-campaign"} {
+		op := s.Operation(id)
+		if op == nil {
+			t.Fatalf("no operation %s", id)
+		}
+		for _, status := range []int{400, 401, 422} {
+			if !op.Declares(status) {
+				t.Errorf("%s does not declare %d (the vendor's document does)", id, status)
+			}
+		}
+	}
+}
