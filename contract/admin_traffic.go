@@ -17,6 +17,10 @@ type AdminRateLimits struct {
 	Window string `json:"window"`
 	Daily  int    `json:"daily"`
 	Off    bool   `json:"off"`
+	// RetryAfter says whether the mock's 429s carry Retry-After (its addition: live does not
+	// document the header). Specs turn it off to show that the client does without it. Nil (a
+	// mock that does not report it) leaves it as it is.
+	RetryAfter *bool `json:"retryAfter,omitempty"`
 }
 
 // RateLimits reads the limits in force.

@@ -55,7 +55,9 @@ func (s *Server) faultResponse(c *call, fr *faults.Fault) response {
 			return errorResponse(newError(http.StatusTooManyRequests, st.Message()))
 		}
 		e := newError(http.StatusTooManyRequests, ratelimit.TooManyRequests)
-		e.Header = http.Header{"Retry-After": {strconv.Itoa(ratelimit.RetryAfterSeconds(s.RateLimits().Window))}}
+		if lim := s.RateLimits(); !lim.NoRetryAfter {
+			e.Header = http.Header{"Retry-After": {strconv.Itoa(ratelimit.RetryAfterSeconds(lim.Window))}}
+		}
 		resp := errorResponse(e)
 		resp.injected = true
 		return resp

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Tests of issue 15: where the mock differed from the live API (reference section in each name).
@@ -111,5 +112,37 @@ func TestUnknownChildIDsAsTheDocumentSays(t *testing.T) {
 	}
 	if checked != 14 {
 		t.Errorf("checked %d cases, want 14 (7 operations on tasks and notes)", checked)
+	}
+}
+
+// TestRetryAfterCanBeTurnedOff (§5): Retry-After on a 429 is the mock's addition (on by default);
+// PUT /__admin/ratelimit {"retryAfter": false} leaves it out, of the limiter's 429s and of a
+// forced one alike, and the rate-limit headers a client falls back on stay.
+func TestRetryAfterCanBeTurnedOff(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.RateLimits = RateLimits{Burst: 1, Window: 10 * time.Second} })
+	get := func() result { return h.do(http.MethodGet, "/contacts/"+ctAlice, h.full, nil) }
+	get().must(t, http.StatusOK)
+	if r := get().must(t, http.StatusTooManyRequests); r.Header.Get("Retry-After") == "" {
+		t.Fatal("the default 429 has no Retry-After")
+	}
+	lim := h.do(http.MethodPut, "/__admin/ratelimit", "", map[string]any{"retryAfter": false}).must(t, http.StatusOK)
+	if lim.Body["retryAfter"] != false || lim.Body["burst"] != float64(1) {
+		t.Errorf("limits %v", lim.Body)
+	}
+	r := get().must(t, http.StatusTooManyRequests)
+	if v, ok := r.Header["Retry-After"]; ok {
+		t.Errorf("Retry-After %q sent while turned off", v)
+	}
+	if r.Header.Get("X-Ratelimit-Interval-Milliseconds") != "10000" {
+		t.Errorf("headers %v", r.Header)
+	}
+	h.do(http.MethodPost, "/__admin/faults", "", map[string]any{"operationId": "get-contacts", "status": 429, "count": 1}).must(t, http.StatusCreated)
+	h.do(http.MethodPut, "/__admin/ratelimit", "", map[string]any{"off": true}).must(t, http.StatusOK)
+	forced := h.do(http.MethodGet, "/contacts/?locationId="+locA, h.full, nil).must(t, http.StatusTooManyRequests)
+	if v, ok := forced.Header["Retry-After"]; ok {
+		t.Errorf("a forced 429 sent Retry-After %q while turned off", v)
+	}
+	if got := h.do(http.MethodGet, "/__admin/ratelimit", "", nil).must(t, http.StatusOK).Body; got["retryAfter"] != false {
+		t.Errorf("GET /__admin/ratelimit %v", got)
 	}
 }

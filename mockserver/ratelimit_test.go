@@ -200,11 +200,11 @@ func TestAdminRateLimit(t *testing.T) {
 	t.Run("get, put, and the new limits apply", func(t *testing.T) {
 		h := newHarness(t)
 		r := h.do(http.MethodGet, "/__admin/ratelimit", "", nil).must(t, http.StatusOK)
-		if string(r.Raw) != `{"burst":100,"window":"10s","daily":200000,"off":false}` {
+		if string(r.Raw) != `{"burst":100,"window":"10s","daily":200000,"off":false,"retryAfter":true}` {
 			t.Fatalf("GET %s", r.Raw)
 		}
 		r = h.do(http.MethodPut, "/__admin/ratelimit", "", map[string]any{"burst": 2, "window": "1m"}).must(t, http.StatusOK)
-		if string(r.Raw) != `{"burst":2,"window":"1m0s","daily":200000,"off":false}` {
+		if string(r.Raw) != `{"burst":2,"window":"1m0s","daily":200000,"off":false,"retryAfter":true}` {
 			t.Fatalf("PUT answered %s", r.Raw)
 		}
 		getAlice(h, h.full).must(t, http.StatusOK)

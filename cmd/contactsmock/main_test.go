@@ -253,3 +253,24 @@ func TestWebhookRetryFlags(t *testing.T) {
 		t.Error("an unknown policy was accepted")
 	}
 }
+
+// TestRateRetryAfterFlag: Retry-After on 429 is on by default, --rate-retry-after=false turns it
+// off (the mock's addition; live documents only the X-RateLimit-* headers).
+func TestRateRetryAfterFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		off  bool
+	}{{nil, false}, {[]string{"--rate-retry-after=false"}, true}} {
+		f, err := parseServe(tc.args, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := f.config(slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.RateLimits.NoRetryAfter != tc.off {
+			t.Errorf("%v: NoRetryAfter %v, want %v", tc.args, cfg.RateLimits.NoRetryAfter, tc.off)
+		}
+	}
+}

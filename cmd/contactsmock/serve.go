@@ -48,6 +48,7 @@ type serveFlags struct {
 	webhookKey       string
 	webhookRetry     mockserver.WebhookRetry
 	webhookPolicy    string
+	rateRetryAfter   bool
 	webhookTimeout   time.Duration
 	webhookQueue     int
 	webhookLog       int
@@ -83,6 +84,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.rate.Window, "rate-window", f.rate.Window, "length of the burst window (`DURATION`, 1ms to 24h)")
 	fs.IntVar(&f.rate.Daily, "rate-daily", f.rate.Daily, "`N` requests allowed per UTC day per (OAuth client, location)")
 	fs.BoolVar(&f.rate.Off, "rate-off", false, "do not limit; the X-RateLimit-* headers show full quotas")
+	fs.BoolVar(&f.rateRetryAfter, "rate-retry-after", true, "send Retry-After on 429 (the mock's addition: live documents only the X-RateLimit-* headers); --rate-retry-after=false answers as live is documented")
 	fs.StringVar(&f.faultsFile, "faults", "", "faults in force from the start (`FILE`, JSON or YAML; see docs/faults-and-journal.md)")
 	fs.Int64Var(&f.faultSeed, "fault-seed", 0, "seed of fault probability and jitter draws (`N`); 0 picks one, printed at start")
 	fs.IntVar(&f.journalSize, "journal-size", 1000, "`N` requests kept by GET /__admin/requests (negative turns the journal off)")
@@ -283,6 +285,13 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
+// rateLimits are the limits the rate flags give.
+func (f *serveFlags) rateLimits() mockserver.RateLimits {
+	l := f.rate
+	l.NoRetryAfter = !f.rateRetryAfter
+	return l
+}
+
 // retryPolicy starts from the policy --webhook-retry names and applies the single fields given
 // on the command line, in whatever order the flags came.
 func (f *serveFlags) retryPolicy(fs *flag.FlagSet) error {
@@ -316,7 +325,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 		ClientSecret:     f.clientSecret,
 		TokenTTL:         f.tokenTTL,
 		MaxBody:          f.maxBody,
-		RateLimits:       f.rate,
+		RateLimits:       f.rateLimits(),
 		FaultSeed:        f.faultSeed,
 		IDSeed:           f.idSeed,
 		JournalSize:      f.journalSize,

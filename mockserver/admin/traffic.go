@@ -32,7 +32,8 @@ func getRateLimits(a *API, r *http.Request) (int, any, error) {
 	return http.StatusOK, l.Wire(), nil
 }
 
-// putRateLimits changes the limits: {burst, window, daily, off}, window as a Go duration ("10s").
+// putRateLimits changes the limits: {burst, window, daily, off, retryAfter}, window as a Go
+// duration ("10s").
 // Fields left out keep their value; counts already taken stay.
 func putRateLimits(a *API, r *http.Request) (int, any, error) {
 	var in struct {
@@ -40,6 +41,8 @@ func putRateLimits(a *API, r *http.Request) (int, any, error) {
 		Window json.RawMessage `json:"window"`
 		Daily  *int            `json:"daily"`
 		Off    *bool           `json:"off"`
+		// RetryAfter false leaves Retry-After out of 429s (live does not document it).
+		RetryAfter *bool `json:"retryAfter"`
 	}
 	if err := a.decode(r, &in); err != nil {
 		return 0, nil, err
@@ -56,6 +59,9 @@ func putRateLimits(a *API, r *http.Request) (int, any, error) {
 	}
 	if in.Off != nil {
 		cfg.Off = *in.Off
+	}
+	if in.RetryAfter != nil {
+		cfg.NoRetryAfter = !*in.RetryAfter
 	}
 	var msgs []string
 	if len(in.Window) > 0 {

@@ -230,7 +230,8 @@ func RetryAfterSeconds(d time.Duration) int {
 	return max(int(math.Ceil(d.Seconds())), 1)
 }
 
-// SetHeaders writes the live X-RateLimit-* headers (and Retry-After on refusal).
+// SetHeaders writes the live X-RateLimit-* headers, and on refusal Retry-After (the mock's
+// addition, unless the limits say NoRetryAfter).
 func (st *State) SetHeaders(h http.Header) {
 	// The six values are formatted into one buffer and sliced out of one string made of it: two
 	// allocations (the string and the backing array of the six) instead of seven.
@@ -257,7 +258,7 @@ func (st *State) SetHeaders(h http.Header) {
 	h["X-Ratelimit-Interval-Milliseconds"] = vals[3:4:4]
 	h["X-Ratelimit-Max"] = vals[4:5:5]
 	h["X-Ratelimit-Remaining"] = vals[5:6:6]
-	if !st.Allowed {
+	if !st.Allowed && !st.limits.NoRetryAfter {
 		h["Retry-After"] = []string{strconv.Itoa(RetryAfterSeconds(st.RetryAfter))}
 	}
 }

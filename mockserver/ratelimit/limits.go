@@ -19,6 +19,10 @@ type Limits struct {
 	Daily int
 	// Off disables limiting: requests are neither counted nor refused; headers show full quotas.
 	Off bool
+	// NoRetryAfter leaves Retry-After out of 429s. The mock sends it by default (Zapier's platform
+	// reads it), but live does not document it (reference §5): with it off, a client or a suite
+	// shows that it manages with X-RateLimit-Interval-Milliseconds alone, as against live.
+	NoRetryAfter bool
 }
 
 // Defaults are the live API's limits.
@@ -70,11 +74,13 @@ type Wire struct {
 	Window string `json:"window"`
 	Daily  int    `json:"daily"`
 	Off    bool   `json:"off"`
+	// RetryAfter says whether 429s carry Retry-After (the mock's addition; !NoRetryAfter).
+	RetryAfter bool `json:"retryAfter"`
 }
 
 // Wire returns the admin API's form of l.
 func (l Limits) Wire() Wire {
-	return Wire{Burst: l.Burst, Window: l.Window.String(), Daily: l.Daily, Off: l.Off}
+	return Wire{Burst: l.Burst, Window: l.Window.String(), Daily: l.Daily, Off: l.Off, RetryAfter: !l.NoRetryAfter}
 }
 
 // Settings stores the limits in force: state, so that an admin change on one replica governs the

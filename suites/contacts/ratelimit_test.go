@@ -68,6 +68,7 @@ var _ = Describe("Rate limits", Ordered, contract.Area(contract.LabelRateLimit),
 	It("answers 429 with Retry-After and the X-RateLimit-* headers once the burst is spent", func(ctx SpecContext) {
 		ex := exhaust(ctx, limited, location)
 		Expect(ex).To(contract.BeRateLimited())
+		Expect(ex.ResponseHeader.Get("Retry-After")).NotTo(BeEmpty(), "the mock's addition, on by default")
 		Expect(ex.ResponseHeader.Get("X-RateLimit-Remaining")).To(Equal("0"))
 		Expect(ex).To(contract.HaveAPIError(http.StatusTooManyRequests, Not(BeEmpty())))
 	}, SpecTimeout(specTimeout))
@@ -160,6 +161,20 @@ var _ = Describe("Rate limits set through the admin API", Serial, contract.Area(
 		reopened := call(ctx, m.client, http.MethodGet, m.list(), nil, contract.NoRetry())
 		Expect(reopened).To(contract.HaveStatus(http.StatusOK))
 		Expect(header(reopened, "X-RateLimit-Remaining")).To(Equal(2))
+	}, SpecTimeout(specTimeout))
+
+	It("without Retry-After, as live documents a 429, the client waits X-RateLimit-Interval-Milliseconds", func(ctx SpecContext) {
+		m := newOwnMock(ctx)
+		off := false
+		limits := m.setRateLimits(ctx, func(l *contract.AdminRateLimits) { l.Burst, l.Window, l.Off, l.RetryAfter = 1, "7s", false, &off })
+		Expect(limits.RetryAfter).To(HaveValue(BeFalse()))
+		Expect(call(ctx, m.client, http.MethodGet, m.list(), nil, contract.NoRetry())).To(contract.HaveStatus(http.StatusOK))
+		patient, waits := recordingRetries(m.client, 2)
+		refused := call(ctx, patient, http.MethodGet, m.list(), nil)
+		Expect(refused).To(contract.BeRateLimited())
+		Expect(refused.ResponseHeader.Values("Retry-After")).To(BeEmpty())
+		Expect(refused.Attempt).To(Equal(2), "retried without Retry-After")
+		Expect(waits()).To(Equal([]time.Duration{7 * time.Second, 7 * time.Second}), "one X-RateLimit-Interval-Milliseconds window each")
 	}, SpecTimeout(specTimeout))
 
 	It("spends the daily quota: 429 with X-RateLimit-Daily-Remaining 0, which the client does not retry, until the next UTC day", func(ctx SpecContext) {
