@@ -6,7 +6,7 @@ PKGS    := ./...
 MODULE  := $(shell $(GO) list -m)
 
 .PHONY: redis-server run test check vet fmt-check imports tidy-check staticcheck build bench bench-stages fuzz contract clean \
-	zapier-test zapier-node browser-test inspector-screenshots
+	zapier-test node-npm spec-lint browser-test inspector-screenshots
 REPORTS := $(CURDIR)/reports
 
 ## run: start the mock with seeded data on $(ADDR) and print how to call it
@@ -47,21 +47,38 @@ inspector-screenshots:
 ## createAppTester) against the real mock binary on a free loopback port. Runs npm ci first when
 ## node_modules is missing or older than package.json / package-lock.json. Needs Node.js 20+ and npm.
 ZAPIER := examples/zapier
-zapier-test: zapier-node $(ZAPIER)/node_modules/.package-lock.json
+zapier-test: node-npm $(ZAPIER)/node_modules/.package-lock.json
 	cd $(ZAPIER) && GO='$(GO)' npm test --silent
 
-$(ZAPIER)/node_modules/.package-lock.json: $(ZAPIER)/package.json $(ZAPIER)/package-lock.json | zapier-node
+$(ZAPIER)/node_modules/.package-lock.json: $(ZAPIER)/package.json $(ZAPIER)/package-lock.json | node-npm
 	cd $(ZAPIER) && npm ci --no-audit --no-fund
 	@touch $@
 
-zapier-node:
+# node-npm: make zapier-test and make spec-lint run Node.js tools; without Node.js 20+ and npm they
+# stop here with one line saying how to install them.
+node-npm:
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
-	  { echo "make zapier-test needs Node.js 20+ and npm: install them (apt-get install nodejs npm, or see nodejs.org)"; exit 1; }
+	  { echo "make $(MAKECMDGOALS) needs Node.js 20+ and npm: install them (apt-get install nodejs npm, or see nodejs.org)"; exit 1; }
 	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || \
-	  { echo "make zapier-test needs Node.js 20+, found $$(node --version): install a newer one (see nodejs.org)"; exit 1; }
+	  { echo "make $(MAKECMDGOALS) needs Node.js 20+, found $$(node --version): install a newer one (see nodejs.org)"; exit 1; }
 
-## check: test plus formatting, import direction, go mod tidy and staticcheck
-check: fmt-check imports tidy-check staticcheck test
+## spec-lint: lint spec/openapi.yaml with Redocly CLI (recommended ruleset) and Spectral
+## (spectral:oas), at the versions tools/speclint/package-lock.json pins (npm ci, without install
+## scripts, when node_modules is missing or older than the lock). The rules turned off, each with
+## its reason: tools/speclint/redocly.yaml and tools/speclint/.spectral.yaml. Needs Node.js 20+.
+SPECLINT := tools/speclint
+spec-lint: node-npm $(SPECLINT)/node_modules/.package-lock.json
+	@cd $(SPECLINT) && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	  npx --no-install redocly lint --config redocly.yaml ../../spec/openapi.yaml
+	@cd $(SPECLINT) && npx --no-install spectral lint --ruleset .spectral.yaml ../../spec/openapi.yaml
+
+$(SPECLINT)/node_modules/.package-lock.json: $(SPECLINT)/package.json $(SPECLINT)/package-lock.json | node-npm
+	cd $(SPECLINT) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+## check: test plus formatting, import direction, go mod tidy, staticcheck and the document's
+## linters (spec-lint)
+check: fmt-check imports tidy-check staticcheck spec-lint test
 
 vet:
 	$(GO) vet -tags browser $(PKGS)
