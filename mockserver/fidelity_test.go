@@ -146,3 +146,25 @@ func TestRetryAfterCanBeTurnedOff(t *testing.T) {
 		t.Errorf("GET /__admin/ratelimit %v", got)
 	}
 }
+
+// TestReadOnlyContactFields (§3.1): attachments, ssn, keyword and visitorId are part of the live
+// contact; seeded, they are read back by GET and lists, and no write body takes them.
+func TestReadOnlyContactFields(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		bob := &c.Initial.Locations[0].Contacts[1].Contact
+		bob.Attachments, bob.SSN, bob.Keyword, bob.VisitorID = "https://files.example.com/b.pdf", "123-45-6789", "JOIN", "VisAAAAAAAAAAAAAAAAA"
+	})
+	want := map[string]any{"attachments": "https://files.example.com/b.pdf", "ssn": "123-45-6789", "keyword": "JOIN", "visitorId": "VisAAAAAAAAAAAAAAAAA"}
+	got := h.do(http.MethodGet, "/contacts/"+ctBob, h.ro, nil).must(t, http.StatusOK).obj("contact")
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("GET %s = %v, want %v", k, got[k], v)
+		}
+	}
+	for k := range want {
+		r := h.do(http.MethodPut, "/contacts/"+ctBob, h.full, map[string]any{k: "x"}).must(t, http.StatusUnprocessableEntity)
+		if msgs := strs(r.Body["message"]); !slices.Equal(msgs, []string{"property " + k + " should not exist"}) {
+			t.Errorf("PUT %s: %q", k, msgs)
+		}
+	}
+}
