@@ -35,7 +35,7 @@ func TestStoredContactsDoNotAliasTheBody(t *testing.T) {
 		return c, resp
 	}
 	c, resp := run(http.MethodPost, "/contacts/", `{"locationId":"`+locA+`","firstName":"Aliased","lastName":"Body","email":"aliased@example.com","tags":["keep-me"],"customFields":[{"id":"x","field_value":"v"}]}`)
-	id := resp.body.(freshContactBody).Contact.ID
+	id := resp.body.(createdContactBody).Contact.ID
 	for i := range c.body {
 		c.body[i] = 'X'
 	}

@@ -57,9 +57,9 @@ func TestBodiesMatchEncoding(t *testing.T) {
 		check("contact", trusted{contactBody{raw(c)}}, struct {
 			Contact fixtures.Contact `json:"contact"`
 		}{c})
-		check("created", freshContactBody{&c}, struct {
-			Contact fixtures.Contact `json:"contact"`
-		}{c})
+		check("created", createdContactBody{fixtures.Created(&c)}, struct {
+			Contact fixtures.CreatedContact `json:"contact"`
+		}{fixtures.Created(&c)})
 	}
 	check("no duplicate", trusted{contactBody{nil}}, struct {
 		Contact *fixtures.Contact `json:"contact"`

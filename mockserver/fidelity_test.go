@@ -168,3 +168,33 @@ func TestReadOnlyContactFields(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateAnswersItsOwnKeySet (§3.2): POST /contacts/ answers the vendor's CreateContactSchema
+// keys (deleted, bounceEmail, unsubscribeEmail, birthMonth, birthDay, offers, products), not GET's
+// (no name, followers or createdBy); GET then shows the contact as usual.
+func TestCreateAnswersItsOwnKeySet(t *testing.T) {
+	h := newHarness(t)
+	got := h.do(http.MethodPost, "/contacts/", h.full, map[string]any{"locationId": locA, "firstName": "Keys", "lastName": "Set",
+		"timezone": "Europe/Berlin", "dateOfBirth": "1990-09-25"}).must(t, http.StatusCreated).obj("contact")
+	want := map[string]any{"deleted": false, "bounceEmail": false, "unsubscribeEmail": false, "birthMonth": float64(8), "birthDay": float64(25),
+		"dateOfBirth": "1990-09-25T00:00:00.000Z", "firstName": "Keys", "fullNameLowerCase": "keys set"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	for _, k := range []string{"offers", "products"} {
+		if list, ok := got[k].([]any); !ok || len(list) != 0 {
+			t.Errorf("%s = %v, want []", k, got[k])
+		}
+	}
+	for _, k := range []string{"name", "timezone", "followers", "createdBy"} {
+		if _, present := got[k]; present {
+			t.Errorf("the create answer has GET's %s", k)
+		}
+	}
+	read := h.do(http.MethodGet, "/contacts/"+got["id"].(string), h.ro, nil).must(t, http.StatusOK).obj("contact")
+	if read["name"] != "Keys Set" || read["timezone"] != "Europe/Berlin" || read["deleted"] != nil {
+		t.Errorf("GET after create: %v", read)
+	}
+}

@@ -134,7 +134,7 @@ func createContact(s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return freshContactBody{&ct.Contact}, nil
+	return createdContactBody{fixtures.Created(&ct.Contact)}, nil
 }
 
 func upsertContact(s *Server, c *call) (any, error) {
@@ -629,10 +629,10 @@ type contactBody struct {
 	Contact json.RawMessage `json:"contact"`
 }
 
-// freshContactBody is create's {"contact": ...}: a contact just written, encoded afresh into the
-// answer rather than cached (its cache is made on the next read).
-type freshContactBody struct {
-	Contact *fixtures.Contact `json:"contact"`
+// createdContactBody is create's {"contact": ...}: the create answer's own key set (reference
+// §3.2), encoded afresh (a contact just written is cached on its first read).
+type createdContactBody struct {
+	Contact fixtures.CreatedContact `json:"contact"`
 }
 
 // listBody is a page of GET /contacts/.
