@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/contactsmock/contactsmock/fixtures"
 )
 
 // Tests of issue 15: where the mock differed from the live API (reference section in each name).
@@ -196,5 +198,40 @@ func TestCreateAnswersItsOwnKeySet(t *testing.T) {
 	read := h.do(http.MethodGet, "/contacts/"+got["id"].(string), h.ro, nil).must(t, http.StatusOK).obj("contact")
 	if read["name"] != "Keys Set" || read["timezone"] != "Europe/Berlin" || read["deleted"] != nil {
 		t.Errorf("GET after create: %v", read)
+	}
+}
+
+// TestListItemsCarryAttributions (§3.10): list items (GET /contacts/, a business's contacts) have
+// the vendor's attributions[]: the first and last attribution sources, [] without any; GET of one
+// contact does not.
+func TestListItemsCarryAttributions(t *testing.T) {
+	first := fixtures.Attribution{URL: "https://example.com/a", UTMSource: "news"}
+	last := fixtures.Attribution{URL: "https://example.com/b", Medium: "form"}
+	h := newHarness(t, func(c *Config) {
+		alice := &c.Initial.Locations[0].Contacts[0].Contact
+		alice.AttributionSource, alice.LastAttributionSource = &first, &last
+	})
+	byID := func(list []any) map[string]map[string]any {
+		out := map[string]map[string]any{}
+		for _, x := range list {
+			m := x.(map[string]any)
+			out[m["id"].(string)] = m
+		}
+		return out
+	}
+	for _, path := range []string{"/contacts/?locationId=" + locA, "/contacts/business/" + bizA + "?locationId=" + locA} {
+		items := byID(h.do(http.MethodGet, path, h.ro, nil).must(t, http.StatusOK).Body["contacts"].([]any))
+		attrs, _ := items[ctAlice]["attributions"].([]any)
+		if len(attrs) != 2 || attrs[0].(map[string]any)["url"] != first.URL || attrs[1].(map[string]any)["url"] != last.URL {
+			t.Errorf("%s: Alice's attributions %v", path, items[ctAlice]["attributions"])
+		}
+		if bob, listed := items[ctBob]; listed {
+			if a, ok := bob["attributions"].([]any); !ok || len(a) != 0 {
+				t.Errorf("%s: Bob's attributions %v, want []", path, bob["attributions"])
+			}
+		}
+	}
+	if got := h.do(http.MethodGet, "/contacts/"+ctAlice, h.ro, nil).must(t, http.StatusOK).obj("contact"); got["attributions"] != nil {
+		t.Errorf("GET has attributions: %v", got["attributions"])
 	}
 }

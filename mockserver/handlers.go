@@ -203,7 +203,7 @@ func listContacts(s *Server, c *call) (any, error) {
 	}
 	list := make([]json.RawMessage, len(page.Contacts))
 	for i, st := range page.Contacts {
-		if list[i], err = st.JSON(); err != nil {
+		if list[i], err = st.ListJSON(); err != nil {
 			return nil, err
 		}
 	}
@@ -315,7 +315,7 @@ func contactsByBusiness(s *Server, c *call) (any, error) {
 	}
 	contacts := make([]json.RawMessage, len(list))
 	for i, ct := range list {
-		if contacts[i], err = ct.JSON(); err != nil {
+		if contacts[i], err = ct.ListJSON(); err != nil {
 			return nil, err
 		}
 	}

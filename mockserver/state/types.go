@@ -14,8 +14,10 @@ import (
 // read-only.
 type Contact struct {
 	fixtures.Contact
-	// encoded is the contact's JSON, made on first use (see JSON).
+	// encoded is the contact's JSON, made on first use (see JSON); listed the same with the list
+	// item's attributions (see ListJSON).
 	encoded atomic.Pointer[[]byte]
+	listed  atomic.Pointer[[]byte]
 }
 
 // JSON returns the contact's JSON (jsonwire's encoding of the fixtures.Contact). It is made once
@@ -30,6 +32,35 @@ func (c *Contact) JSON() ([]byte, error) {
 		return nil, err
 	}
 	c.encoded.Store(&b)
+	return b, nil
+}
+
+// ListJSON returns the contact as a list item (GET /contacts/, the business's contacts): its JSON
+// plus `attributions`, the list item's array of attribution sources (reference §3.10: first, then
+// last, as far as known; [] without any). Made once per stored contact and kept, like JSON.
+func (c *Contact) ListJSON() ([]byte, error) {
+	if b := c.listed.Load(); b != nil {
+		return *b, nil
+	}
+	base, err := c.JSON()
+	if err != nil {
+		return nil, err
+	}
+	attrs := make([]*fixtures.Attribution, 0, 2)
+	for _, a := range []*fixtures.Attribution{c.AttributionSource, c.LastAttributionSource} {
+		if a != nil {
+			attrs = append(attrs, a)
+		}
+	}
+	enc, err := jsonwire.Marshal(attrs)
+	if err != nil {
+		return nil, err
+	}
+	// base is a JSON object: its closing brace gives way to the one more key.
+	b := make([]byte, 0, len(base)+len(`,"attributions":`)+len(enc))
+	b = append(append(append(b, base[:len(base)-1]...), `,"attributions":`...), enc...)
+	b = append(b, '}')
+	c.listed.Store(&b)
 	return b, nil
 }
 
