@@ -235,3 +235,23 @@ func TestListItemsCarryAttributions(t *testing.T) {
 		t.Errorf("GET has attributions: %v", got["attributions"])
 	}
 }
+
+// TestTasksKeepLocationAndDateAdded (§3.5): a stored task keeps its location and when it was
+// added, as the task webhooks carry them; the task answers show both.
+func TestTasksKeepLocationAndDateAdded(t *testing.T) {
+	h := newHarness(t)
+	made := h.do(http.MethodPost, "/contacts/"+ctAlice+"/tasks", h.full, map[string]any{"title": "Call", "dueDate": "2026-03-09T10:00:00Z", "completed": false}).
+		must(t, http.StatusCreated).obj("task")
+	if made["locationId"] != locA || made["dateAdded"] != "2026-03-01T12:00:00.000Z" {
+		t.Errorf("created task %v", made)
+	}
+	seeded := h.do(http.MethodGet, "/contacts/"+ctAlice+"/tasks/"+taskA1, h.ro, nil).must(t, http.StatusOK).obj("task")
+	if seeded["locationId"] != locA || seeded["dateAdded"] != "2026-01-02T10:00:00.000Z" {
+		t.Errorf("seeded task %v", seeded)
+	}
+	for _, task := range snapshot(t, h.srv).Locations[0].Contacts[0].Tasks {
+		if task.LocationID != locA {
+			t.Errorf("snapshot task %+v has no location", task)
+		}
+	}
+}

@@ -317,7 +317,7 @@ func (m *Memory) CreateTask(ctx context.Context, loc, contactID string, in state
 	if err != nil {
 		return fixtures.Task{}, err
 	}
-	t := &fixtures.Task{ID: id, ContactID: contactID, DateAdded: now, DateUpdated: now}
+	t := &fixtures.Task{ID: id, ContactID: contactID, LocationID: l.info.ID, DateAdded: now, DateUpdated: now}
 	applyTask(t, in)
 	c.tasks = append(c.tasks, t)
 	m.emitLocked(state.Event{Type: state.TaskCreate, LocationID: l.info.ID, Task: ptr(cloneTask(t))})

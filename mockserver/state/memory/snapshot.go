@@ -216,7 +216,7 @@ func buildState(doc fixtures.Document) (*built, error) {
 				if t.ID == "" || dup(t.ID) {
 					return nil, fmt.Errorf("store: %s.tasks[%d]: id is empty or used twice", cat(), ti)
 				}
-				t.ContactID = rec.ID
+				t.ContactID, t.LocationID = rec.ID, ld.ID
 				c.tasks = append(c.tasks, t)
 			}
 			for ni := range notes {

@@ -651,9 +651,15 @@ func tasks(f *fixture) {
 	if len(list) != 1 || list[0].ID != TaskA {
 		f.t.Fatalf("tasks %v", list)
 	}
+	// A stored task keeps its location and when it was added (reference §3.5: the task webhooks
+	// carry both), loaded or created.
+	if list[0].LocationID != LocA || list[0].DateAdded != ts("2026-01-02T10:00:00Z") {
+		f.t.Errorf("loaded task: locationId %q dateAdded %v", list[0].LocationID, list[0].DateAdded)
+	}
 	made, err := f.s.CreateTask(f.ctx, LocA, Alice, state.TaskInput{Title: state.Of("Quote"), DueDate: state.Of(ts("2026-03-08T10:00:00Z"))})
 	f.must(err)
-	if !fixtures.ValidID(made.ID) || made.ContactID != Alice || made.Title != "Quote" || made.Completed {
+	if !fixtures.ValidID(made.ID) || made.ContactID != Alice || made.Title != "Quote" || made.Completed ||
+		made.LocationID != LocA || made.DateAdded == 0 {
 		f.t.Errorf("created task %+v", made)
 	}
 	done, err := f.s.UpdateTask(f.ctx, LocA, Alice, made.ID, state.TaskInput{Completed: state.Of(true)})
