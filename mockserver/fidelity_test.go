@@ -255,3 +255,20 @@ func TestTasksKeepLocationAndDateAdded(t *testing.T) {
 		}
 	}
 }
+
+// TestAppointmentTimesInTheReferenceForm (§3.7): the appointments endpoint writes its times as the
+// vendor's examples do, `2021-07-16 11:00:00`, without a zone (UTC).
+func TestAppointmentTimesInTheReferenceForm(t *testing.T) {
+	h := newHarness(t)
+	events := h.do(http.MethodGet, "/contacts/"+ctAlice+"/appointments", h.ro, nil).must(t, http.StatusOK).Body["events"].([]any)
+	if len(events) != 1 {
+		t.Fatalf("events %v", events)
+	}
+	e := events[0].(map[string]any)
+	want := map[string]string{"startTime": "2026-03-10 09:00:00", "endTime": "2026-03-10 09:30:00", "dateAdded": "2026-01-05 09:00:00", "dateUpdated": "2026-01-05 09:00:00"}
+	for k, v := range want {
+		if e[k] != v {
+			t.Errorf("%s = %v, want %s", k, e[k], v)
+		}
+	}
+}

@@ -456,9 +456,13 @@ func listAppointments(s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	events := make([]fixtures.Event, len(list))
+	for i, a := range list {
+		events[i] = fixtures.EventOf(a)
+	}
 	return struct {
-		Events []fixtures.Appointment `json:"events"`
-	}{list}, nil
+		Events []fixtures.Event `json:"events"`
+	}{events}, nil
 }
 
 type tagsIn struct {
