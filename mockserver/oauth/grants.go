@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -34,19 +36,37 @@ func ResponseOf(t *Token, now time.Time) TokenResponse {
 	}
 }
 
-// GrantResponse is the token endpoint's answer: the token's fields plus the grant's.
+// GrantResponse is the token endpoint's answer: the token's fields plus the grant's, with the
+// installation fields of the live answer (reference §4.1): planId and isBulkInstallation, and for
+// Company tokens installToFutureLocations and approveAllLocations.
 type GrantResponse struct {
 	TokenResponse
 	RefreshToken      string   `json:"refresh_token,omitempty"`
 	RefreshTokenID    string   `json:"refreshTokenId,omitempty"`
 	ApprovedLocations []string `json:"approvedLocations,omitempty"`
+	PlanID            string   `json:"planId,omitempty"`
+	// IsBulkInstallation is true for an agency (Company) installation, which covers every location
+	// of the company at once; false for one location's.
+	IsBulkInstallation bool `json:"isBulkInstallation"`
+	// InstallToFutureLocations and ApproveAllLocations are the Company answer's: the mock's agency
+	// installation approves every location of the company, those created later included.
+	InstallToFutureLocations *bool `json:"installToFutureLocations,omitempty"`
+	ApproveAllLocations      *bool `json:"approveAllLocations,omitempty"`
 }
 
 // LocationTokenResponse is the answer of POST /oauth/locationToken.
 type LocationTokenResponse struct {
 	TokenResponse
+	PlanID    string `json:"planId,omitempty"`
 	AppID     string `json:"appId,omitempty"`
 	VersionID string `json:"versionId,omitempty"`
+}
+
+// PlanID is the plan of the app a client is: 24 hex digits (an ObjectId, as live plan ids are),
+// derived from the client id, so that every token of one client names the same plan.
+func PlanID(clientID string) string {
+	sum := sha256.Sum256([]byte("plan:" + clientID))
+	return hex.EncodeToString(sum[:12])
 }
 
 // formValue is the last value of a form field, as the document's validation reads it.
@@ -114,7 +134,13 @@ func (s *Server) issue(ctx context.Context, clientID string, a Authorization, g 
 	if err != nil {
 		return GrantResponse{}, err
 	}
-	return GrantResponse{TokenResponse: ResponseOf(tok, tok.IssuedAt), RefreshToken: refresh, RefreshTokenID: grantID, ApprovedLocations: a.Approved}, nil
+	out := GrantResponse{TokenResponse: ResponseOf(tok, tok.IssuedAt), RefreshToken: refresh, RefreshTokenID: grantID,
+		ApprovedLocations: a.Approved, PlanID: PlanID(clientID), IsBulkInstallation: a.UserType == UserTypeCompany}
+	if a.UserType == UserTypeCompany {
+		yes := true
+		out.InstallToFutureLocations, out.ApproveAllLocations = &yes, &yes
+	}
+	return out, nil
 }
 
 // userTypeMismatch refuses a user_type other than the one the authorization was granted for.
@@ -273,7 +299,7 @@ func (s *Server) LocationToken(ctx context.Context, agency *Token, form url.Valu
 	if err != nil {
 		return LocationTokenResponse{}, err
 	}
-	out := LocationTokenResponse{TokenResponse: ResponseOf(tok, tok.IssuedAt)}
+	out := LocationTokenResponse{TokenResponse: ResponseOf(tok, tok.IssuedAt), PlanID: PlanID(agency.ClientID)}
 	if app, _, _ := strings.Cut(agency.ClientID, "-"); fixtures.ValidObjectID(app) {
 		out.AppID, out.VersionID = app, app
 	}
