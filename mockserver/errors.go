@@ -35,6 +35,7 @@ func (e *APIError) Error() string { return fmt.Sprintf("mockserver: %d %v", e.St
 // Live messages.
 const (
 	msgInvalidJWT     = "Invalid JWT"
+	msgInvalidPIT     = "Invalid Private Integration token"
 	msgScope          = "The token is not authorized for this scope."
 	msgLocation       = "The token does not have access to this location."
 	msgVersionMissing = "version header was not found."

@@ -2,7 +2,9 @@ package mockserver
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 )
@@ -25,5 +27,56 @@ func TestTokenAnswersCarryTheInstallationFields(t *testing.T) {
 	if company["planId"] != loc["planId"] || company["isBulkInstallation"] != true ||
 		company["installToFutureLocations"] != true || company["approveAllLocations"] != true {
 		t.Errorf("Company answer %v", company)
+	}
+}
+
+// TestPrivateIntegrationTokens (§1, §3.13, §4.3): the admin API mints pit- tokens for a location
+// (or an agency); they are bearer tokens with their scopes, never expire, are counted per location
+// by the limiter like an app's tokens, and an unknown one is 401 "Invalid Private Integration token".
+func TestPrivateIntegrationTokens(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		c.RateLimits = RateLimits{Burst: 2, Window: 10 * time.Second}
+		c.Initial.Locations[0].CompanyID = "CompanyXAAAAAAAAAAAA"
+	})
+	mint := func(body map[string]any) map[string]any {
+		return h.do(http.MethodPost, "/__admin/tokens", "", body).must(t, http.StatusCreated).Body
+	}
+	pit := mint(map[string]any{"privateIntegration": true, "locationId": locA, "scopes": []string{ScopeContactsReadonly}})
+	tok, _ := pit["access_token"].(string)
+	if !strings.HasPrefix(tok, "pit-") || len(tok) != len("pit-")+36 || pit["userType"] != UserTypeLocation || pit["locationId"] != locA {
+		t.Fatalf("minted %v", pit)
+	}
+	if _, present := pit["expires_in"]; present {
+		t.Errorf("a PIT has expires_in: %v", pit)
+	}
+	r := h.do(http.MethodGet, "/contacts/"+ctAlice, tok, nil).must(t, http.StatusOK)
+	if r.Header.Get("X-Ratelimit-Remaining") != "1" {
+		t.Errorf("X-RateLimit-Remaining %q after the PIT's first request", r.Header.Get("X-Ratelimit-Remaining"))
+	}
+	if r := h.do(http.MethodPut, "/contacts/"+ctAlice, tok, map[string]any{"city": "x"}); r.Status != http.StatusUnauthorized || r.str("message") != msgScope {
+		t.Errorf("a read-only PIT wrote: %d %s", r.Status, r.Raw)
+	}
+	h.advance("8760h") // a year on: a PIT does not expire
+	h.do(http.MethodGet, "/contacts/"+ctAlice, tok, nil).must(t, http.StatusOK)
+	second := mint(map[string]any{"privateIntegration": true, "locationId": locA})["access_token"].(string)
+	h.do(http.MethodGet, "/contacts/"+ctAlice, second, nil).must(t, http.StatusOK)
+	if r := h.do(http.MethodGet, "/contacts/"+ctAlice, tok, nil); r.Status != http.StatusTooManyRequests {
+		t.Errorf("the location's PITs share one bucket of 2: third request %d", r.Status)
+	}
+	if r := h.do(http.MethodGet, "/contacts/"+ctAlice, h.mint(locA, ScopeContactsReadonly), nil); r.Status != http.StatusOK {
+		t.Errorf("an OAuth app's bucket is its own: %d", r.Status)
+	}
+	unknown := h.do(http.MethodGet, "/contacts/"+ctAlice, "pit-00000000-0000-4000-8000-000000000000", nil).must(t, http.StatusUnauthorized)
+	if unknown.str("message") != "Invalid Private Integration token" {
+		t.Errorf("unknown PIT: %s", unknown.Raw)
+	}
+	agency := mint(map[string]any{"privateIntegration": true, "userType": UserTypeCompany, "companyId": "CompanyXAAAAAAAAAAAA"})
+	if !strings.HasPrefix(agency["access_token"].(string), "pit-") || agency["companyId"] != "CompanyXAAAAAAAAAAAA" {
+		t.Errorf("agency PIT %v", agency)
+	}
+	h.do(http.MethodPost, "/__admin/tokens", "", map[string]any{"privateIntegration": true, "locationId": locA, "expiresIn": 60}).must(t, http.StatusUnprocessableEntity)
+	h.do(http.MethodDelete, "/__admin/locations/"+locA, "", nil).must(t, http.StatusOK)
+	if r := h.do(http.MethodGet, "/contacts/?locationId="+locA, second, nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("a PIT of a deleted location answered %d", r.Status)
 	}
 }

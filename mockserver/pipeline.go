@@ -183,11 +183,15 @@ func bearer(h string) string {
 // authorize checks the bearer token (oauth verifies it), its type and scope, and the location the
 // request names.
 func (s *Server) authorize(c *call) error {
-	tok, err := s.auth.Verify(c.ctx(), bearer(c.r.Header.Get("Authorization")), s.clock.Now())
+	presented := bearer(c.r.Header.Get("Authorization"))
+	tok, err := s.auth.Verify(c.ctx(), presented, s.clock.Now())
 	if err != nil {
 		return err
 	}
 	if tok == nil {
+		if strings.HasPrefix(presented, oauth.PITPrefix) {
+			return newError(http.StatusUnauthorized, msgInvalidPIT)
+		}
 		return newError(http.StatusUnauthorized, msgInvalidJWT)
 	}
 	c.token = tok

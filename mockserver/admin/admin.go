@@ -60,6 +60,7 @@ type OAuth interface {
 	SetConsent(ctx context.Context, c oauth.ConsentSettings) error
 	MintLocation(ctx context.Context, locationID string, scopes []string, ttl time.Duration) (*oauth.Token, error)
 	MintCompany(ctx context.Context, companyID string, scopes []string, ttl time.Duration) (*oauth.Token, error)
+	MintPIT(ctx context.Context, userType, id string, scopes []string) (*oauth.Token, error)
 	AdminTokenScopes(userType string) []string
 	RevokeLocation(ctx context.Context, id string) (int, error)
 }
@@ -489,11 +490,17 @@ func mintToken(a *API, r *http.Request) (int, any, error) {
 		CompanyID  string   `json:"companyId"`
 		Scopes     []string `json:"scopes"`
 		ExpiresIn  int64    `json:"expiresIn"`
+		// PrivateIntegration mints a Private Integration token ("pit-…") instead of an OAuth
+		// access token: no expiry, counted by the limiter like an app of its own.
+		PrivateIntegration bool `json:"privateIntegration"`
 	}
 	if err := a.decode(r, &in); err != nil {
 		return 0, nil, err
 	}
 	var msgs []string
+	if in.PrivateIntegration && in.ExpiresIn != 0 {
+		msgs = append(msgs, "expiresIn is not for Private Integration tokens: they do not expire")
+	}
 	switch in.UserType {
 	case "", oauth.UserTypeLocation:
 		if in.LocationID == "" {
@@ -520,6 +527,17 @@ func mintToken(a *API, r *http.Request) (int, any, error) {
 	}
 	if len(msgs) > 0 {
 		return 0, nil, invalid(msgs...)
+	}
+	if in.PrivateIntegration {
+		id := in.LocationID
+		if in.UserType == oauth.UserTypeCompany {
+			id = in.CompanyID
+		}
+		tok, err := a.d.OAuth.MintPIT(r.Context(), in.UserType, id, in.Scopes)
+		if err != nil {
+			return 0, nil, &Error{Status: http.StatusBadRequest, Cause: err}
+		}
+		return http.StatusCreated, oauth.PITResponseOf(tok), nil
 	}
 	ttl := time.Duration(in.ExpiresIn) * time.Second
 	var tok *oauth.Token
