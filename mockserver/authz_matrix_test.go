@@ -46,12 +46,19 @@ type authzRequest struct {
 	body                        []byte
 }
 
-// happyRequest is an operation's valid request: its happy case, or for the location-token
-// endpoint a form for company X's location A.
+// appOfDefaultClient is the Marketplace app of the default client (its id's part before "-").
+var appOfDefaultClient, _, _ = strings.Cut(DefaultClientID, "-")
+
+// happyRequest is an operation's valid request: its happy case, or for the agency endpoints a
+// request for company X (the location token: its location A).
 func happyRequest(t *testing.T, op *spec.Operation) authzRequest {
-	if op.ID == "get-location-access-token" {
+	switch op.ID {
+	case "get-location-access-token":
 		form := url.Values{"companyId": {companyX}, "locationId": {locA}}
 		return authzRequest{op.Method, op.Path, "application/x-www-form-urlencoded", []byte(form.Encode())}
+	case "get-installed-location":
+		q := url.Values{"companyId": {companyX}, "appId": {appOfDefaultClient}}
+		return authzRequest{method: op.Method, target: op.Path + "?" + q.Encode()}
 	}
 	tc, ok := happyCases[op.ID]
 	if !ok {

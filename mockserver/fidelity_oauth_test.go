@@ -80,3 +80,53 @@ func TestPrivateIntegrationTokens(t *testing.T) {
 		t.Errorf("a PIT of a deleted location answered %d", r.Status)
 	}
 }
+
+// TestInstalledLocations (§4.2): GET /oauth/installedLocations lists an agency's locations with
+// whether the app is installed on each (a grant in force), when, and the paging the vendor gives.
+func TestInstalledLocations(t *testing.T) {
+	h := newOAuthHarness(t, func(c *Config) {
+		c.Initial.Locations = append(c.Initial.Locations, fixtures.Location{ID: "LocCCCCCCCCCCCCCCCCC", Name: "Charlie Clinic", CompanyID: companyX})
+	})
+	h.install() // the default client's app on location A
+	agency := h.mintCompany(companyX)
+	list := func(q string) map[string]any {
+		return h.do(http.MethodGet, "/oauth/installedLocations?companyId="+companyX+"&appId="+appOfDefaultClient+q, agency, nil).must(t, http.StatusOK).Body
+	}
+	all := list("")
+	locs := all["locations"].([]any)
+	if all["count"] != float64(2) || len(locs) != 2 || all["installToFutureLocations"] != false {
+		t.Fatalf("answer %v", all)
+	}
+	a, c := locs[0].(map[string]any), locs[1].(map[string]any)
+	if a["_id"] != locA || a["isInstalled"] != true || a["versionId"] != appOfDefaultClient || a["installedAt"] != "2026-03-01T12:00:00.000Z" {
+		t.Errorf("location A %v", a)
+	}
+	if c["_id"] != "LocCCCCCCCCCCCCCCCCC" || c["isInstalled"] != false || c["installedAt"] != nil {
+		t.Errorf("location C %v", c)
+	}
+	if got := list("&isInstalled=false")["locations"].([]any); len(got) != 1 || got[0].(map[string]any)["_id"] != "LocCCCCCCCCCCCCCCCCC" {
+		t.Errorf("isInstalled=false: %v", got)
+	}
+	if got := list("&query=CHARLIE"); got["count"] != float64(1) {
+		t.Errorf("query: %v", got)
+	}
+	if got := list("&skip=1&limit=1"); got["count"] != float64(2) || len(got["locations"].([]any)) != 1 || got["locations"].([]any)[0].(map[string]any)["_id"] != "LocCCCCCCCCCCCCCCCCC" {
+		t.Errorf("paging: %v", got)
+	}
+	if got := h.do(http.MethodGet, "/oauth/installedLocations?companyId="+companyX+"&appId=000000000000000000000000", agency, nil).must(t, http.StatusOK).Body; got["locations"].([]any)[0].(map[string]any)["isInstalled"] != false {
+		t.Errorf("another app is installed: %v", got)
+	}
+	h.do(http.MethodGet, "/oauth/installedLocations?companyId="+companyY+"&appId="+appOfDefaultClient, agency, nil).must(t, http.StatusForbidden)
+	h.do(http.MethodGet, "/oauth/installedLocations?companyId="+companyX+"&appId="+appOfDefaultClient, h.full, nil).must(t, http.StatusUnauthorized)
+	h.do(http.MethodGet, "/oauth/installedLocations?companyId="+companyX, agency, nil).must(t, http.StatusUnprocessableEntity)
+}
+
+// mintCompany mints an agency token for a company with the admin scopes.
+func (h *harness) mintCompany(company string) string {
+	h.t.Helper()
+	tok, err := h.srv.MintCompanyToken(company, h.srv.auth.AdminTokenScopes(UserTypeCompany), 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok.AccessToken
+}

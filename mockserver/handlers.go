@@ -53,6 +53,7 @@ var operationHandlers = map[string]handlerFunc{
 	"add-remove-contact-from-business":   bulkBusiness,
 	"get-access-token":                   getAccessToken,
 	"get-location-access-token":          getLocationAccessToken,
+	"get-installed-location":             getInstalledLocations,
 }
 
 // decode reads the (validated) JSON body into v; an empty body leaves v as is.
@@ -289,25 +290,34 @@ func duplicateContact(s *Server, c *call) (any, error) {
 	return trusted{contactBody{found}}, nil
 }
 
+// skipLimit reads the skip and limit query parameters, strings of digits. The document's patterns
+// have checked the digits and its defaults fill what is absent; only a number too large for an int
+// is left to refuse.
+func (c *call) skipLimit(q url.Values) (skip, limit int, err error) {
+	var msgs []string
+	limit, err = strconv.Atoi(c.queryOr(q, "limit"))
+	if err != nil {
+		msgs = append(msgs, "limit must not be greater than "+strconv.Itoa(math.MaxInt))
+	}
+	skip, err = strconv.Atoi(c.queryOr(q, "skip"))
+	if err != nil {
+		msgs = append(msgs, "skip must not be greater than "+strconv.Itoa(math.MaxInt))
+	}
+	if len(msgs) > 0 {
+		return 0, 0, newError(http.StatusUnprocessableEntity, msgs)
+	}
+	return skip, limit, nil
+}
+
 func contactsByBusiness(s *Server, c *call) (any, error) {
 	if id := c.params["businessId"]; !fixtures.ValidObjectID(id) {
 		// Business ids are ObjectIds; the live store cannot even look up anything else.
 		return nil, newError(http.StatusBadRequest, "Invalid business id "+id)
 	}
 	q := c.query()
-	// The document's patterns have checked the digits and its defaults fill what is absent; only a
-	// number too large for an int is left to refuse.
-	var msgs []string
-	limit, err := strconv.Atoi(c.queryOr(q, "limit"))
+	skip, limit, err := c.skipLimit(q)
 	if err != nil {
-		msgs = append(msgs, "limit must not be greater than "+strconv.Itoa(math.MaxInt))
-	}
-	skip, err := strconv.Atoi(c.queryOr(q, "skip"))
-	if err != nil {
-		msgs = append(msgs, "skip must not be greater than "+strconv.Itoa(math.MaxInt))
-	}
-	if len(msgs) > 0 {
-		return nil, newError(http.StatusUnprocessableEntity, msgs)
+		return nil, err
 	}
 	list, count, err := s.store.ContactsByBusiness(c.ctx(), c.loc(), c.params["businessId"], q.Get("query"), skip, limit)
 	if err != nil {

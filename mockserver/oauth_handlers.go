@@ -24,6 +24,23 @@ func getLocationAccessToken(s *Server, c *call) (any, error) {
 	return s.auth.LocationToken(c.ctx(), c.token, form)
 }
 
+// getInstalledLocations is GET /oauth/installedLocations: an agency token (checked for type and
+// scope by the pipeline) lists its company's locations with the app's installation on each.
+func getInstalledLocations(s *Server, c *call) (any, error) {
+	q := c.query()
+	skip, limit, err := c.skipLimit(q)
+	if err != nil {
+		return nil, err
+	}
+	iq := oauth.InstalledQuery{CompanyID: q.Get("companyId"), AppID: q.Get("appId"), Skip: skip, Limit: limit,
+		Query: q.Get("query"), LocationID: q.Get("locationId")}
+	if v := q.Get("isInstalled"); v != "" {
+		b := v == "true" // validated: a boolean
+		iq.IsInstalled = &b
+	}
+	return s.auth.InstalledLocations(c.ctx(), c.token, iq)
+}
+
 // consentPaths are the paths of the consent step. Live, it is a page of the Marketplace host
 // (marketplace.gohighlevel.com/oauth/chooselocation, /v2/... in the vendor's docs), not of the
 // API, so the document does not describe it and ServeHTTP serves it before the API router.

@@ -195,7 +195,7 @@ func (s *Server) exchangeCode(ctx context.Context, client *Client, form url.Valu
 	if err != nil {
 		return GrantResponse{}, err
 	}
-	g := &Grant{Authorization: ac.Authorization, ID: randomHex(12), ClientID: client.ID, Gen: 1, RefreshExpires: now.Add(RefreshTokenTTL)}
+	g := &Grant{Authorization: ac.Authorization, ID: randomHex(12), ClientID: client.ID, Gen: 1, RefreshExpires: now.Add(RefreshTokenTTL), CreatedAt: now}
 	already, err := s.o.Store.MarkUsed(ctx, code, g.ID)
 	switch {
 	case err != nil:

@@ -41,6 +41,8 @@ type Grant struct {
 	Gen            int
 	RefreshExpires time.Time
 	Revoked        bool
+	// CreatedAt is when the code was exchanged: the installation's time (installedLocations).
+	CreatedAt time.Time
 }
 
 // Token is an access token the mock has issued: bound to one OAuth client, one location (or, for a
@@ -114,6 +116,9 @@ type Grants interface {
 	Rotate(ctx context.Context, id string, gen int, expires time.Time) (bool, error)
 	// RevokeGrants revokes every grant the filter selects and returns how many.
 	RevokeGrants(ctx context.Context, f GrantFilter) (int, error)
+	// GrantsOf returns the grants the filter selects (by client or by location), revoked ones
+	// included, in no particular order.
+	GrantsOf(ctx context.Context, f GrantFilter) ([]Grant, error)
 	// GrantRevoked reports whether a grant was revoked, also after the grant itself is gone
 	// (swept once its refresh token expired): its access tokens stay refused.
 	GrantRevoked(ctx context.Context, id string) (bool, error)
@@ -353,6 +358,19 @@ func (m *MemoryStore) Rotate(_ context.Context, id string, gen int, expires time
 	g.Gen++
 	g.RefreshExpires = expires
 	return true, nil
+}
+
+// GrantsOf implements Grants.
+func (m *MemoryStore) GrantsOf(_ context.Context, f GrantFilter) ([]Grant, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Grant
+	for _, g := range m.grants {
+		if f.Selects(*g) {
+			out = append(out, *g)
+		}
+	}
+	return out, nil
 }
 
 // RevokeGrants implements Grants.

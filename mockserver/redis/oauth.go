@@ -232,6 +232,41 @@ for _, id in ipairs(ids) do
 end
 return n`)
 
+// GrantsOf implements oauth.Grants: the members of the client's or the location's grant index,
+// each read as Grant reads it (an index may still name a grant that has expired: it is skipped).
+func (o OAuth) GrantsOf(ctx context.Context, f oauth.GrantFilter) ([]oauth.Grant, error) {
+	var idx string
+	switch {
+	case f.ID != "":
+		g, ok, err := o.Grant(ctx, f.ID)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return []oauth.Grant{g}, nil
+	case f.ClientID != "":
+		idx = o.b.g("grantidx", "c", f.ClientID)
+	case f.LocationID != "":
+		idx = o.b.g("grantidx", "l", f.LocationID)
+	default:
+		return nil, nil
+	}
+	ids, err := o.b.do(ctx, o.b.c.B().Smembers().Key(idx).Build()).AsStrSlice()
+	if err := o.b.ok(err); err != nil {
+		return nil, err
+	}
+	var out []oauth.Grant
+	for _, id := range ids {
+		g, ok, err := o.Grant(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok && f.Selects(g) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
 // RevokeGrants implements oauth.Grants.
 func (o OAuth) RevokeGrants(ctx context.Context, f oauth.GrantFilter) (int, error) {
 	idx := o.b.g("cfg") // unused by an id filter
