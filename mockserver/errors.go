@@ -96,9 +96,9 @@ func simpleErrorBody(e *APIError) (errorBody, bool) {
 
 func errorResponse(e *APIError) response {
 	if b, ok := simpleErrorBody(e); ok {
-		return response{status: e.Status, body: b, header: e.Header}
+		return response{status: e.Status, body: b, header: e.Header, apiError: true}
 	}
-	return response{status: e.Status, body: e.body(), header: e.Header}
+	return response{status: e.Status, body: e.body(), header: e.Header, apiError: true}
 }
 
 // toAPIError maps any error a stage, a handler, the admin API or a subsystem returns to the wire

@@ -272,3 +272,28 @@ func TestAppointmentTimesInTheReferenceForm(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceIDOnEveryAnswer (§1): every answer carries a trace id (X-Trace-Id), a new one per
+// request; error bodies and upsert's body carry it as traceId.
+func TestTraceIDOnEveryAnswer(t *testing.T) {
+	h := newHarness(t)
+	seen := map[string]bool{}
+	check := func(name string, r result, inBody bool) {
+		t.Helper()
+		trace := r.Header.Get(TraceHeader)
+		if len(trace) != 36 || strings.Count(trace, "-") != 4 || seen[trace] {
+			t.Errorf("%s: %s %q (new per request)", name, TraceHeader, trace)
+		}
+		seen[trace] = true
+		if got, _ := r.Body["traceId"].(string); inBody != (got != "") || (inBody && got != trace) {
+			t.Errorf("%s: body traceId %q, header %q", name, got, trace)
+		}
+	}
+	check("get", h.do(http.MethodGet, "/contacts/"+ctAlice, h.ro, nil), false)
+	check("unknown contact", h.do(http.MethodGet, "/contacts/NoSuchContactAAAAAAA", h.ro, nil), true)
+	check("no token", h.do(http.MethodGet, "/contacts/"+ctAlice, "", nil), true)
+	check("validation", h.do(http.MethodPost, "/contacts/", h.full, map[string]any{"locationId": locA, "bogus": 1}), true)
+	check("unknown route", h.do(http.MethodGet, "/nothing/here", h.full, nil), true)
+	check("upsert", h.do(http.MethodPost, "/contacts/upsert", h.full, map[string]any{"locationId": locA, "email": "bob@example.com"}), true)
+	check("token endpoint error", h.do(http.MethodPost, "/oauth/token", "", "x"), true)
+}

@@ -173,6 +173,19 @@ func (g *goldenSession) header(h http.Header, body []byte, readErr error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if k == mockserver.TraceHeader {
+			// Random per request: the golden shows that it is there, and that a body's traceId is
+			// the header's.
+			trace := h.Get(k)
+			if m := ownTraceIDPattern.FindSubmatch(bytes.TrimSpace(body)); m != nil && string(m[1]) != trace {
+				g.t.Errorf("body traceId %s, header %s %s", m[1], k, trace)
+			}
+			if !uuidPattern.MatchString(trace) {
+				g.t.Errorf("%s %q is not a UUID", k, trace)
+			}
+			fmt.Fprintf(&g.out, "%s: <trace>\n", k)
+			continue
+		}
 		for _, v := range h[k] {
 			if k == "Content-Length" && readErr == nil && v != strconv.Itoa(n) {
 				g.t.Errorf("Content-Length %s, but the body has %d bytes", v, n)
@@ -201,9 +214,12 @@ func (g *goldenSession) keep(value, kind string) {
 }
 
 var (
-	jwtPattern  = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
-	uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)
-	codePattern = regexp.MustCompile(`\b[0-9a-f]{40}\b`)
+	jwtPattern     = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
+	traceIDPattern = regexp.MustCompile(`"traceId":"([^"]*)"`)
+	// ownTraceIDPattern is the traceId that ends a body: the answer's own (errors, upsert).
+	ownTraceIDPattern = regexp.MustCompile(`"traceId":"([^"]*)"\}$`)
+	uuidPattern       = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)
+	codePattern       = regexp.MustCompile(`\b[0-9a-f]{40}\b`)
 	// Numbers that measure real time: an attempt's or a request's duration, a delivery's latency
 	// (followed by the fields that follow it in a delivery; a fault's latencyMs is its setting).
 	durationPattern = regexp.MustCompile(`"(durationMs|latencyMs)":[0-9.e+-]+(,"lastError"|,"createdAt"|[,}])`)
@@ -218,6 +234,7 @@ func (g *goldenSession) scrub(b []byte) []byte {
 	for _, m := range grantPattern.FindAllStringSubmatch(s, -1) {
 		g.keep(m[1], "grant")
 	}
+	s = traceIDPattern.ReplaceAllString(s, `"traceId":"<trace>"`)
 	numbered := func(s string, re *regexp.Regexp, kind string) string {
 		seen := map[string]string{}
 		return re.ReplaceAllStringFunc(s, func(m string) string {

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/contactsmock/contactsmock/fixtures"
-	"github.com/contactsmock/contactsmock/mockserver/ids"
 	"github.com/contactsmock/contactsmock/mockserver/jsonwire"
 	"github.com/contactsmock/contactsmock/mockserver/state"
 	"github.com/contactsmock/contactsmock/spec"
@@ -154,7 +153,7 @@ func upsertContact(s *Server, c *call) (any, error) {
 		New     bool              `json:"new"`
 		Contact *fixtures.Contact `json:"contact"`
 		TraceID string            `json:"traceId"`
-	}{created, &ct.Contact, ids.NewUUID()}, nil
+	}{created, &ct.Contact, c.trace}, nil
 }
 
 type listMeta struct {

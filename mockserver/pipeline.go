@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/mockserver/faults"
+	"github.com/contactsmock/contactsmock/mockserver/ids"
 	"github.com/contactsmock/contactsmock/mockserver/journal"
 	"github.com/contactsmock/contactsmock/mockserver/jsonwire"
 	"github.com/contactsmock/contactsmock/mockserver/oauth"
@@ -37,6 +38,8 @@ type call struct {
 	// during its latency.
 	fault    *faults.Fault
 	canceled bool
+	// trace identifies the request: the answer's X-Trace-Id, upsert's and error bodies' traceId.
+	trace string
 }
 
 // response is what the pipeline answers before it is written.
@@ -46,6 +49,11 @@ type response struct {
 	header http.Header
 	// injected marks an answer made up by a fault: deliberate, so strict mode does not check it.
 	injected bool
+	// apiError marks the body as the live error shape (errorResponse): write adds its traceId.
+	apiError bool
+	// trace is the request's trace id (X-Trace-Id, and traceId in error bodies); write draws
+	// one when it is empty.
+	trace string
 	// truncate cuts the body short and drop writes nothing at all (faults).
 	truncate, drop bool
 }
@@ -87,8 +95,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.record(&call{r: r}, sent, nil, start, "")
 		return
 	}
-	c := &call{r: r, op: op, params: params}
+	c := &call{r: r, op: op, params: params, trace: ids.NewUUID()}
 	resp := s.run(c)
+	resp.trace = c.trace
 	if c.fault != nil {
 		resp = decorate(c.fault, resp)
 	}
@@ -314,11 +323,18 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 	for k, v := range resp.header {
 		h[k] = v
 	}
+	if resp.trace == "" {
+		resp.trace = ids.NewUUID()
+	}
+	h[TraceHeader] = []string{resp.trace}
 	if resp.body != nil {
 		if err := encodeJSON(buf, resp.body); err != nil {
 			resp = errorResponse(newError(http.StatusInternalServerError, "mockserver bug: "+err.Error()))
 			buf.Reset()
 			_ = encodeJSON(buf, resp.body)
+		}
+		if resp.apiError {
+			withTraceID(buf, resp.trace)
 		}
 		h["Content-Type"] = jsonContentType[:1:1]
 	}
@@ -348,6 +364,23 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(buf.Bytes())
 	return resp, sent
+}
+
+// TraceHeader carries every answer's trace id (reference §1: every response carries a traceId
+// identifying the request; live's header name is not documented, this one is the mock's).
+const TraceHeader = "X-Trace-Id"
+
+// withTraceID adds "traceId" to the JSON object in buf, as its last key: error bodies carry the
+// request's trace id (reference §1).
+func withTraceID(buf *bytes.Buffer, trace string) {
+	b := buf.Bytes()
+	if len(b) == 0 || b[len(b)-1] != '}' {
+		return
+	}
+	buf.Truncate(len(b) - 1)
+	buf.WriteString(`,"traceId":"`)
+	buf.WriteString(trace) // a UUID: nothing to escape
+	buf.WriteString(`"}`)
 }
 
 // keepsBodies reports whether the journal records the bodies of the operation's requests. The
