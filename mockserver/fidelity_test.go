@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
+	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
 // Tests of issue 15: where the mock differed from the live API (reference section in each name).
@@ -296,4 +297,66 @@ func TestTraceIDOnEveryAnswer(t *testing.T) {
 	check("unknown route", h.do(http.MethodGet, "/nothing/here", h.full, nil), true)
 	check("upsert", h.do(http.MethodPost, "/contacts/upsert", h.full, map[string]any{"locationId": locA, "email": "bob@example.com"}), true)
 	check("token endpoint error", h.do(http.MethodPost, "/oauth/token", "", "x"), true)
+}
+
+// TestWebhookAppointmentAndLifecycleEvents (§6.1): AppointmentCreate, AppointmentUpdate and
+// AppointmentDelete when the admin API adds, changes and removes an appointment, INSTALL when
+// consent completes and UNINSTALL when an installation is removed, with the live payloads (checked
+// against the document) and the appointment's times ISO with an offset (§3.7).
+func TestWebhookAppointmentAndLifecycleEvents(t *testing.T) {
+	h := newHookHarness(t)
+	rc := h.receiver(nil)
+	h.register(rc.url(), nil)
+	sp := h.srv.Spec()
+	next := func(event string) map[string]any {
+		t.Helper()
+		k := rc.next(t)
+		if err := sp.ValidateWebhook(event, k.Body); err != nil {
+			t.Errorf("%s: %v", event, err)
+		}
+		m := k.decode(t)
+		if m["type"] != event {
+			t.Fatalf("got %v, want %s: %s", m["type"], event, k.Body)
+		}
+		return m
+	}
+	made := h.do(http.MethodPost, "/__admin/appointments", "", map[string]any{"locationId": locA, "contactId": ctBob,
+		"startTime": "2026-03-04T10:00:00Z", "endTime": "2026-03-04T11:00:00Z", "title": "Visit"}).must(t, http.StatusCreated).Body
+	id := made["id"].(string)
+	created := next(state.AppointmentCreate)
+	a := created["appointment"].(map[string]any)
+	if created["locationId"] != locA || a["id"] != id || a["contactId"] != ctBob || a["startTime"] != "2026-03-04T10:00:00.000+00:00" || a["title"] != "Visit" {
+		t.Errorf("AppointmentCreate %v", created)
+	}
+	h.do(http.MethodPut, "/__admin/appointments/"+id+"?locationId="+locA, "", map[string]any{"title": "Moved", "startTime": "2026-03-05T10:00:00Z", "endTime": "2026-03-05T11:00:00Z"}).must(t, http.StatusOK)
+	if a := next(state.AppointmentUpdate)["appointment"].(map[string]any); a["title"] != "Moved" || a["endTime"] != "2026-03-05T11:00:00.000+00:00" {
+		t.Errorf("AppointmentUpdate %v", a)
+	}
+	h.do(http.MethodPut, "/__admin/appointments/"+id+"?locationId="+locA, "", map[string]any{"endTime": "2026-03-01T00:00:00Z"}).must(t, http.StatusUnprocessableEntity)
+	h.do(http.MethodDelete, "/__admin/appointments/"+id+"?locationId="+locA, "", nil).must(t, http.StatusOK)
+	if a := next(state.AppointmentDelete)["appointment"].(map[string]any); a["id"] != id || a["title"] != "Moved" {
+		t.Errorf("AppointmentDelete %v", a)
+	}
+	h.do(http.MethodDelete, "/__admin/appointments/"+id+"?locationId="+locA, "", nil).must(t, http.StatusBadRequest)
+	events := h.do(http.MethodGet, "/contacts/"+ctBob+"/appointments", h.ro, nil).must(t, http.StatusOK).Body["events"].([]any)
+	if len(events) != 0 {
+		t.Errorf("the deleted appointment is still listed: %v", events)
+	}
+
+	tokens := h.install()
+	installed := next(state.AppInstall)
+	if installed["appId"] != appOfDefaultClient || installed["locationId"] != locA || installed["planId"] != tokens.Body["planId"] || installed["userId"] == "" {
+		t.Errorf("INSTALL %v (tokens %v)", installed, tokens.Body)
+	}
+	access := tokens.str("access_token")
+	h.do(http.MethodGet, "/contacts/"+ctAlice, access, nil).must(t, http.StatusOK)
+	gone := h.do(http.MethodDelete, "/__admin/installations/"+locA, "", nil).must(t, http.StatusOK).Body
+	if gone["grantsRevoked"] != float64(1) {
+		t.Errorf("uninstall %v", gone)
+	}
+	if u := next(state.AppUninstall); u["appId"] != appOfDefaultClient || u["locationId"] != locA {
+		t.Errorf("UNINSTALL %v", u)
+	}
+	mustInvalidJWT(t, h.do(http.MethodGet, "/contacts/"+ctAlice, access, nil))
+	h.do(http.MethodDelete, "/__admin/installations/"+locA, "", nil).must(t, http.StatusNotFound)
 }

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/contactsmock/contactsmock/mockserver/oauth"
+	"github.com/contactsmock/contactsmock/mockserver/state"
 )
 
 // getAccessToken is POST /oauth/token: the form, read as the document validated it, goes to the
@@ -59,8 +61,25 @@ func (s *Server) serveConsent(w http.ResponseWriter, r *http.Request) bool {
 		s.consentPage(w, r, err)
 		return true
 	}
+	if code := params.Get("code"); code != "" {
+		s.installed(r.Context(), code)
+	}
 	redirectWith(w, r, target, params)
 	return true
+}
+
+// installed sends INSTALL for the installation consent just completed (reference §6.1: the app
+// lifecycle events). An error reading it back is logged: the consent itself succeeded.
+func (s *Server) installed(ctx context.Context, code string) {
+	clientID, a, ok, err := s.auth.Installation(ctx, code)
+	if err != nil || !ok {
+		s.log.Error("INSTALL not sent: the code just issued cannot be read", "err", err)
+		return
+	}
+	s.hooks.Emit(state.Event{Type: state.AppInstall, LocationID: a.LocationID, Install: &state.Install{
+		AppID: oauth.AppID(clientID), CompanyID: a.CompanyID, LocationID: a.LocationID, UserID: a.UserID,
+		PlanID: oauth.PlanID(clientID),
+	}})
 }
 
 // redirectWith answers 302 to target with params added to its query.

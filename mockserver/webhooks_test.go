@@ -156,8 +156,8 @@ func TestWebhookEveryEvent(t *testing.T) {
 		}
 	}
 	for _, ev := range state.EventTypes {
-		if seenTypes[ev] == 0 {
-			t.Errorf("no %s received", ev)
+		if seenTypes[ev] == 0 && !strings.HasPrefix(ev, "Appointment") && ev != state.AppInstall && ev != state.AppUninstall {
+			t.Errorf("no %s received", ev) // appointments and the app lifecycle: TestWebhookAppointmentAndLifecycleEvents
 		}
 	}
 	h.drain()
@@ -553,7 +553,7 @@ func TestWebhookAdminRegistration(t *testing.T) {
 		{"no url", `{}`, "url must be a URL address"},
 		{"relative url", `{"url":"/hooks"}`, "url must be a URL address"},
 		{"ftp url", `{"url":"ftp://example.com/x"}`, "url must be a URL address"},
-		{"unknown event", `{"url":"http://example.com","events":["ContactCreate","AppointmentCreate"]}`, "each value in events must be one of the following values: ContactCreate"},
+		{"unknown event", `{"url":"http://example.com","events":["ContactCreate","CampaignStatusUpdate"]}`, "each value in events must be one of the following values: ContactCreate"},
 		{"empty events", `{"url":"http://example.com","events":[]}`, "events should not be empty"},
 		{"unknown property", `{"url":"http://example.com","secret":"x"}`, "property secret should not exist"},
 	} {

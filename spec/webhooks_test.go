@@ -9,8 +9,9 @@ import (
 
 // The live event names (reference §6.1) that the document must declare.
 var liveEvents = []string{
+	"AppointmentCreate", "AppointmentDelete", "AppointmentUpdate",
 	"ContactCreate", "ContactDelete", "ContactDndUpdate", "ContactTagUpdate", "ContactUpdate",
-	"NoteCreate", "NoteDelete", "NoteUpdate", "TaskComplete", "TaskCreate", "TaskDelete",
+	"INSTALL", "NoteCreate", "NoteDelete", "NoteUpdate", "TaskComplete", "TaskCreate", "TaskDelete", "UNINSTALL",
 }
 
 func TestWebhooksDeclared(t *testing.T) {
@@ -28,7 +29,7 @@ func TestWebhooksDeclared(t *testing.T) {
 			t.Errorf("%s: WebhookSchema disagrees with Webhook", ev)
 		}
 	}
-	if s.WebhookSchema("AppointmentCreate") != nil {
+	if s.WebhookSchema("CampaignStatusUpdate") != nil {
 		t.Error("an undeclared event has a schema")
 	}
 }

@@ -43,6 +43,8 @@ type State interface {
 	ListNotes(ctx context.Context, loc, contactID string) ([]fixtures.Note, error)
 	ListAppointments(ctx context.Context, loc, contactID string) ([]fixtures.Appointment, error)
 	AddAppointment(ctx context.Context, a fixtures.Appointment) (fixtures.Appointment, error)
+	UpdateAppointment(ctx context.Context, loc, id string, p state.AppointmentPatch) (fixtures.Appointment, error)
+	DeleteAppointment(ctx context.Context, loc, id string) error
 	AddBusiness(ctx context.Context, b fixtures.Business) (fixtures.Business, error)
 	Snapshot(ctx context.Context) (fixtures.Document, error)
 	Restore(ctx context.Context, doc fixtures.Document) error
@@ -63,6 +65,7 @@ type OAuth interface {
 	MintPIT(ctx context.Context, userType, id string, scopes []string) (*oauth.Token, error)
 	AdminTokenScopes(userType string) []string
 	RevokeLocation(ctx context.Context, id string) (int, error)
+	Uninstall(ctx context.Context, clientID, locationID string) ([]oauth.Grant, error)
 }
 
 // Limits is the rate limiter's settings and each (client, location) pair's standing.
@@ -172,6 +175,9 @@ func New(d Deps) *API {
 	route(http.MethodDelete, "/locations/{id}", deleteLocation)
 	route(http.MethodPost, "/tokens", mintToken)
 	route(http.MethodPost, "/appointments", addAppointment)
+	route(http.MethodPut, "/appointments/{id}", updateAppointment)
+	route(http.MethodDelete, "/appointments/{id}", deleteAppointment)
+	route(http.MethodDelete, "/installations/{locationId}", uninstall)
 	route(http.MethodPost, "/businesses", addBusiness)
 	oauthRoutes(route)
 	stateRoutes(route)
@@ -551,6 +557,58 @@ func mintToken(a *API, r *http.Request) (int, any, error) {
 		return 0, nil, &Error{Status: http.StatusBadRequest, Cause: err}
 	}
 	return http.StatusCreated, oauth.ResponseOf(tok, a.d.Clock.Now()), nil
+}
+
+// updateAppointment changes an appointment of the location ?locationId= names: {title?, status?,
+// appointmentStatus?, notes?, address?, startTime?, endTime?}. The store emits AppointmentUpdate.
+func updateAppointment(a *API, r *http.Request) (int, any, error) {
+	loc := r.URL.Query().Get("locationId")
+	if loc == "" {
+		return 0, nil, invalid("locationId should not be empty")
+	}
+	var p state.AppointmentPatch
+	if err := a.decode(r, &p); err != nil {
+		return 0, nil, err
+	}
+	out, err := a.d.State.UpdateAppointment(r.Context(), loc, pathVar(r, "id"), p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+// deleteAppointment removes an appointment of the location ?locationId= names; the store emits
+// AppointmentDelete.
+func deleteAppointment(a *API, r *http.Request) (int, any, error) {
+	loc, id := r.URL.Query().Get("locationId"), pathVar(r, "id")
+	if loc == "" {
+		return 0, nil, invalid("locationId should not be empty")
+	}
+	if err := a.d.State.DeleteAppointment(r.Context(), loc, id); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"id": id, "deleted": true}, nil
+}
+
+// uninstall removes an app's installation on a location (?clientId=, the default client when
+// absent): its grants and their tokens are revoked, and UNINSTALL is sent (reference §6.1).
+func uninstall(a *API, r *http.Request) (int, any, error) {
+	loc, clientID := pathVar(r, "locationId"), r.URL.Query().Get("clientId")
+	if clientID == "" {
+		clientID = a.d.DefaultClient
+	}
+	gone, err := a.d.OAuth.Uninstall(r.Context(), clientID, loc)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(gone) == 0 {
+		return 0, nil, newError(http.StatusNotFound, "the app of client "+clientID+" is not installed on location "+loc)
+	}
+	g := gone[0]
+	a.d.Hooks.Emit(state.Event{Type: state.AppUninstall, LocationID: loc, Install: &state.Install{
+		AppID: oauth.AppID(clientID), CompanyID: g.CompanyID, LocationID: loc, UserID: g.UserID, PlanID: oauth.PlanID(clientID),
+	}})
+	return http.StatusOK, map[string]any{"locationId": loc, "clientId": clientID, "grantsRevoked": len(gone)}, nil
 }
 
 // publicKey is a helper of the webhook routes: the signing key's public half.

@@ -124,3 +124,39 @@ func appOf(clientID string) string {
 	app, _, _ := strings.Cut(clientID, "-")
 	return app
 }
+
+// Installation is what consent installed when it issued code: the app, where, and who approved
+// it (INSTALL's payload); false when the store holds no such code.
+func (s *Server) Installation(ctx context.Context, code string) (clientID string, a Authorization, ok bool, err error) {
+	c, found, err := s.o.Store.Code(ctx, code)
+	if err != nil || !found {
+		return "", Authorization{}, false, err
+	}
+	return c.ClientID, c.Authorization, true, nil
+}
+
+// Uninstall removes an app's installation on a location: the grants of the client's app for it
+// are revoked, and with them their access tokens (Verify refuses a revoked grant's tokens). It
+// returns the installations removed (one per grant), for UNINSTALL; none when the app was not
+// installed there.
+func (s *Server) Uninstall(ctx context.Context, clientID, locationID string) ([]Grant, error) {
+	app := appOf(clientID)
+	grants, err := s.o.Store.GrantsOf(ctx, GrantFilter{LocationID: locationID})
+	if err != nil {
+		return nil, err
+	}
+	var gone []Grant
+	for _, g := range grants {
+		if g.Revoked || appOf(g.ClientID) != app || g.UserType != UserTypeLocation {
+			continue
+		}
+		if _, err := s.o.Store.RevokeGrants(ctx, GrantFilter{ID: g.ID}); err != nil {
+			return nil, err
+		}
+		gone = append(gone, g)
+	}
+	return gone, nil
+}
+
+// AppID is the Marketplace app of a client: the part of its id before the first "-".
+func AppID(clientID string) string { return appOf(clientID) }

@@ -32,6 +32,7 @@ type change struct {
 	Str      string // a workflow's event start time
 	Business *string
 	Appt     fixtures.Appointment
+	Patch    state.AppointmentPatch
 	Biz      fixtures.Business
 	// Location is a load's or a merge's contents.
 	Location *fixtures.Location
@@ -63,6 +64,8 @@ const (
 	opUpdateNote     = "updateNote"
 	opDeleteNote     = "deleteNote"
 	opAddAppointment = "addAppointment"
+	opUpdateAppt     = "updateAppointment"
+	opDeleteAppt     = "deleteAppointment"
 	opAddBusiness    = "addBusiness"
 )
 
@@ -149,6 +152,10 @@ func (v *view) applyChange(ctx context.Context, c *change) result {
 		r.err = m.DeleteNote(ctx, l, c.ID, c.ID2)
 	case opAddAppointment:
 		r.appt, r.err = m.AddAppointment(ctx, c.Appt)
+	case opUpdateAppt:
+		r.appt, r.err = m.UpdateAppointment(ctx, l, c.ID, c.Patch)
+	case opDeleteAppt:
+		r.err = m.DeleteAppointment(ctx, l, c.ID)
 	case opAddBusiness:
 		r.biz, r.err = m.AddBusiness(ctx, c.Biz)
 	default:

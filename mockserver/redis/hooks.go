@@ -221,15 +221,17 @@ func (h *Hooks) Emit(e state.Event) {
 }
 
 // enqueueScript queues an event's deliveries unless an event at or after its place in its
-// location was queued already (KEYS: cfg, cursors, log; ARGV: settings revision, location,
+// location was queued already (an event of no change, 0, is queued as it comes) (KEYS: cfg, cursors, log; ARGV: settings revision, location,
 // change, position, queue size, log size, then per delivery: registration, id, record).
 var enqueueScript = newScript(`
 if (redis.call('HGET', KEYS[1], 'rev') or '0') ~= ARGV[1] then return -1 end
 local loc, ch, pos = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local cur = redis.call('HMGET', KEYS[2], loc, loc .. '#')
-local cch, cpos = tonumber(cur[1] or '-1'), tonumber(cur[2] or '-1')
-if ch < cch or (ch == cch and pos <= cpos) then return 0 end
-redis.call('HSET', KEYS[2], loc, ch, loc .. '#', pos)
+if ch ~= 0 then
+  local cur = redis.call('HMGET', KEYS[2], loc, loc .. '#')
+  local cch, cpos = tonumber(cur[1] or '-1'), tonumber(cur[2] or '-1')
+  if ch < cch or (ch == cch and pos <= cpos) then return 0 end
+  redis.call('HSET', KEYS[2], loc, ch, loc .. '#', pos)
+end
 local qsize, lsize = tonumber(ARGV[5]), tonumber(ARGV[6])
 for i = 7, #ARGV, 3 do
   local reg, id, rec = ARGV[i], ARGV[i+1], ARGV[i+2]
@@ -318,6 +320,11 @@ func (h *Hooks) enqueue(e state.Event, pos int) error {
 				continue
 			}
 			wid := webhookID(h.b.p, e.LocationID, e.Change, pos, r.Reg.ID)
+			if e.Change == 0 {
+				// Not a change of a location's log (INSTALL, UNINSTALL): only the replica that saw
+				// it emits it, so there is nothing to dedupe, and its id is its own.
+				wid = ids.NewUUID()
+			}
 			body, err := webhooks.Payload(e, at, wid)
 			if err != nil {
 				h.log.Error("redis: a webhook payload", "err", err)

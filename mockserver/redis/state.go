@@ -659,6 +659,18 @@ func (s *Store) AddAppointment(ctx context.Context, a fixtures.Appointment) (fix
 	return r.appt, err
 }
 
+// UpdateAppointment implements state.Store.
+func (s *Store) UpdateAppointment(ctx context.Context, loc, id string, p state.AppointmentPatch) (fixtures.Appointment, error) {
+	r, err := s.write(ctx, loc, &change{Op: opUpdateAppt, ID: id, Patch: p})
+	return r.appt, err
+}
+
+// DeleteAppointment implements state.Store.
+func (s *Store) DeleteAppointment(ctx context.Context, loc, id string) error {
+	_, err := s.write(ctx, loc, &change{Op: opDeleteAppt, ID: id})
+	return err
+}
+
 // AddBusiness implements state.Store.
 func (s *Store) AddBusiness(ctx context.Context, biz fixtures.Business) (fixtures.Business, error) {
 	r, err := s.write(ctx, biz.LocationID, &change{Op: opAddBusiness, Biz: biz})

@@ -66,7 +66,14 @@ type Store interface {
 	DeleteNote(ctx context.Context, loc, contactID, noteID string) error
 
 	ListAppointments(ctx context.Context, loc, contactID string) ([]fixtures.Appointment, error)
+	// AddAppointment adds an appointment (its location and contact must exist) and emits
+	// AppointmentCreate.
 	AddAppointment(ctx context.Context, a fixtures.Appointment) (fixtures.Appointment, error)
+	// UpdateAppointment changes an appointment of a location (NotFound "Appointment" when it has
+	// none of that id), moves its dateUpdated and emits AppointmentUpdate.
+	UpdateAppointment(ctx context.Context, loc, id string, p AppointmentPatch) (fixtures.Appointment, error)
+	// DeleteAppointment removes an appointment of a location and emits AppointmentDelete.
+	DeleteAppointment(ctx context.Context, loc, id string) error
 	AddBusiness(ctx context.Context, b fixtures.Business) (fixtures.Business, error)
 
 	// Snapshot returns the whole state as a fixture document.

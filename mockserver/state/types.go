@@ -239,6 +239,32 @@ type Event struct {
 	// the location; the events of one change share it. 0 when the store keeps no such log (the
 	// memory store). A shared store's subscriber dedupes on (LocationID, Change, position).
 	Change uint64
+	// Appointment is set for the appointment events.
+	Appointment *fixtures.Appointment
+	// Install is set for INSTALL and UNINSTALL, which the authorization server's side of the mock
+	// sends (not the store).
+	Install *Install
+}
+
+// Install is an app's installation on a location or a company: what INSTALL and UNINSTALL say
+// (reference §6.1).
+type Install struct {
+	AppID      string
+	CompanyID  string
+	LocationID string
+	UserID     string
+	PlanID     string
+}
+
+// AppointmentPatch changes an appointment: the fields set are replaced.
+type AppointmentPatch struct {
+	Title             Opt[string]             `json:"title"`
+	Status            Opt[string]             `json:"status"`
+	AppointmentStatus Opt[string]             `json:"appointmentStatus"`
+	Notes             Opt[string]             `json:"notes"`
+	Address           Opt[string]             `json:"address"`
+	StartTime         Opt[fixtures.Timestamp] `json:"startTime"`
+	EndTime           Opt[fixtures.Timestamp] `json:"endTime"`
 }
 
 // Event types.
@@ -254,10 +280,20 @@ const (
 	TaskCreate       = "TaskCreate"
 	TaskComplete     = "TaskComplete"
 	TaskDelete       = "TaskDelete"
+	// Appointment events: the store emits them when the admin API adds, changes or removes an
+	// appointment.
+	AppointmentCreate = "AppointmentCreate"
+	AppointmentUpdate = "AppointmentUpdate"
+	AppointmentDelete = "AppointmentDelete"
+	// App lifecycle events: the mock sends them when consent completes (INSTALL) and when the admin
+	// API removes an installation (UNINSTALL), not the store.
+	AppInstall   = "INSTALL"
+	AppUninstall = "UNINSTALL"
 )
 
-// EventTypes lists every event type the store emits.
+// EventTypes lists every event type a webhook can receive: the store's and the app lifecycle's.
 var EventTypes = []string{
 	ContactCreate, ContactUpdate, ContactDelete, ContactTagUpdate, ContactDndUpdate,
 	NoteCreate, NoteUpdate, NoteDelete, TaskCreate, TaskComplete, TaskDelete,
+	AppointmentCreate, AppointmentUpdate, AppointmentDelete, AppInstall, AppUninstall,
 }

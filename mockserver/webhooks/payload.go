@@ -69,6 +69,52 @@ type taskPayload struct {
 	WebhookID  string             `json:"webhookId"`
 }
 
+// appointmentPayload is the body of the appointment events: {type, locationId, appointment: {...}}
+// (reference §6.1), the times ISO 8601 with an offset (§3.7), as the live webhook writes them.
+type appointmentPayload struct {
+	Type        string             `json:"type"`
+	LocationID  string             `json:"locationId"`
+	Appointment appointmentBody    `json:"appointment"`
+	Timestamp   fixtures.Timestamp `json:"timestamp"`
+	WebhookID   string             `json:"webhookId"`
+}
+
+type appointmentBody struct {
+	ID                string   `json:"id"`
+	Address           string   `json:"address,omitempty"`
+	Title             string   `json:"title"`
+	CalendarID        string   `json:"calendarId"`
+	ContactID         string   `json:"contactId"`
+	GroupID           string   `json:"groupId,omitempty"`
+	AppointmentStatus string   `json:"appointmentStatus"`
+	AssignedUserID    string   `json:"assignedUserId,omitempty"`
+	Users             []string `json:"users"`
+	Notes             string   `json:"notes,omitempty"`
+	Source            string   `json:"source"`
+	StartTime         string   `json:"startTime"`
+	EndTime           string   `json:"endTime"`
+	DateAdded         string   `json:"dateAdded"`
+	DateUpdated       string   `json:"dateUpdated"`
+}
+
+// offsetTime is an appointment webhook's time: ISO 8601 with milliseconds and an offset (UTC's).
+func offsetTime(t fixtures.Timestamp) string {
+	return t.Time().UTC().Format("2006-01-02T15:04:05.000-07:00")
+}
+
+// installPayload is the body of INSTALL and UNINSTALL: {type, appId, locationId?, companyId?,
+// userId?, planId?} (reference §6.1).
+type installPayload struct {
+	Type       string             `json:"type"`
+	AppID      string             `json:"appId"`
+	LocationID string             `json:"locationId,omitempty"`
+	CompanyID  string             `json:"companyId,omitempty"`
+	UserID     string             `json:"userId,omitempty"`
+	PlanID     string             `json:"planId,omitempty"`
+	Timestamp  fixtures.Timestamp `json:"timestamp"`
+	WebhookID  string             `json:"webhookId"`
+}
+
 // renderedEvent is an event's payload without its webhookId, which differs per registration.
 type renderedEvent struct {
 	// payload is a contactPayload, notePayload or taskPayload with WebhookID empty.
@@ -84,6 +130,10 @@ func eventIDs(e state.Event) (resource, contact string) {
 		return e.Note.ID, e.Note.ContactID
 	case e.Task != nil:
 		return e.Task.ID, e.Task.ContactID
+	case e.Appointment != nil:
+		return e.Appointment.ID, e.Appointment.ContactID
+	case e.Install != nil:
+		return e.Install.AppID, ""
 	}
 	return "", ""
 }
@@ -98,6 +148,12 @@ func (r *renderedEvent) body(webhookID string) ([]byte, error) {
 		p.WebhookID = webhookID
 		return jsonwire.Marshal(&p)
 	case taskPayload:
+		p.WebhookID = webhookID
+		return jsonwire.Marshal(&p)
+	case appointmentPayload:
+		p.WebhookID = webhookID
+		return jsonwire.Marshal(&p)
+	case installPayload:
 		p.WebhookID = webhookID
 		return jsonwire.Marshal(&p)
 	}
@@ -142,6 +198,22 @@ func renderEvent(e state.Event, at time.Time) (*renderedEvent, error) {
 		v = taskPayload{Type: e.Type, LocationID: e.LocationID, ID: t.ID, AssignedTo: t.AssignedTo, Body: t.Body,
 			ContactID: t.ContactID, Title: t.Title, DateAdded: t.DateAdded, DueDate: t.DueDate,
 			Completed: t.Completed, Timestamp: ts}
+	case e.Appointment != nil:
+		a := e.Appointment
+		users := a.Users
+		if users == nil {
+			users = []string{}
+		}
+		v = appointmentPayload{Type: e.Type, LocationID: e.LocationID, Timestamp: ts, Appointment: appointmentBody{
+			ID: a.ID, Address: a.Address, Title: a.Title, CalendarID: a.CalendarID, ContactID: a.ContactID,
+			GroupID: a.GroupID, AppointmentStatus: a.AppointmentStatus, AssignedUserID: a.AssignedUserID,
+			Users: users, Notes: a.Notes, Source: "admin_panel", StartTime: offsetTime(a.StartTime),
+			EndTime: offsetTime(a.EndTime), DateAdded: offsetTime(a.DateAdded), DateUpdated: offsetTime(a.DateUpdated),
+		}}
+	case e.Install != nil:
+		in := e.Install
+		v = installPayload{Type: e.Type, AppID: in.AppID, LocationID: in.LocationID, CompanyID: in.CompanyID,
+			UserID: in.UserID, PlanID: in.PlanID, Timestamp: ts}
 	default:
 		return nil, fmt.Errorf("webhooks: event %s carries no resource", e.Type)
 	}

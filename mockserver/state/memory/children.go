@@ -543,7 +543,67 @@ func (m *Memory) AddAppointment(ctx context.Context, a fixtures.Appointment) (fi
 	}
 	v := cloneAppointment(&a)
 	l.appointments = append(l.appointments, &v)
+	m.emitLocked(state.Event{Type: state.AppointmentCreate, LocationID: l.info.ID, Appointment: ptr(cloneAppointment(&v))})
 	return cloneAppointment(&v), nil
+}
+
+// appointmentLocked finds an appointment of a location.
+func (m *Memory) appointmentLocked(loc, id string) (*location, int, error) {
+	l, err := m.locLocked(loc)
+	if err != nil {
+		return nil, 0, err
+	}
+	i := slices.IndexFunc(l.appointments, func(a *fixtures.Appointment) bool { return a.ID == id })
+	if i < 0 {
+		return nil, 0, state.NotFoundError("Appointment", id)
+	}
+	return l, i, nil
+}
+
+// UpdateAppointment implements state.Store.
+func (m *Memory) UpdateAppointment(ctx context.Context, loc, id string, p state.AppointmentPatch) (fixtures.Appointment, error) {
+	m.lock()
+	defer m.unlock()
+	l, i, err := m.appointmentLocked(loc, id)
+	if err != nil {
+		return fixtures.Appointment{}, err
+	}
+	a := cloneAppointment(l.appointments[i])
+	for _, f := range []struct {
+		opt state.Opt[string]
+		dst *string
+	}{{p.Title, &a.Title}, {p.Status, &a.Status}, {p.AppointmentStatus, &a.AppointmentStatus}, {p.Notes, &a.Notes}, {p.Address, &a.Address}} {
+		if f.opt.Set {
+			*f.dst = f.opt.V
+		}
+	}
+	if p.StartTime.Has() {
+		a.StartTime = p.StartTime.V
+	}
+	if p.EndTime.Has() {
+		a.EndTime = p.EndTime.V
+	}
+	if a.EndTime < a.StartTime {
+		return fixtures.Appointment{}, state.InvalidError("endTime must not be before startTime")
+	}
+	a.DateUpdated = m.stampLocked()
+	l.appointments[i] = &a
+	m.emitLocked(state.Event{Type: state.AppointmentUpdate, LocationID: l.info.ID, Appointment: ptr(cloneAppointment(&a))})
+	return cloneAppointment(&a), nil
+}
+
+// DeleteAppointment implements state.Store.
+func (m *Memory) DeleteAppointment(ctx context.Context, loc, id string) error {
+	m.lock()
+	defer m.unlock()
+	l, i, err := m.appointmentLocked(loc, id)
+	if err != nil {
+		return err
+	}
+	gone := l.appointments[i]
+	l.appointments = slices.Delete(l.appointments, i, i+1)
+	m.emitLocked(state.Event{Type: state.AppointmentDelete, LocationID: l.info.ID, Appointment: ptr(cloneAppointment(gone))})
+	return nil
 }
 
 // AddBusiness implements state.Store.

@@ -730,6 +730,26 @@ func appointmentsAndBusinesses(f *fixture) {
 	f.code(err, state.Conflict, "")
 	_, err = f.s.AddAppointment(f.ctx, fixtures.Appointment{LocationID: LocA, ContactID: Carol})
 	f.code(err, state.NotFound, "Contact")
+	// Appointments change and go through the store, which emits their events (reference §6.1).
+	up, err := f.s.UpdateAppointment(f.ctx, LocA, a.ID, state.AppointmentPatch{Title: state.Of("Later"), EndTime: state.Of(ts("2026-03-09T11:00:00Z"))})
+	f.must(err)
+	if up.Title != "Later" || up.EndTime != ts("2026-03-09T11:00:00Z") || up.StartTime != a.StartTime || up.DateUpdated < a.DateUpdated {
+		f.t.Errorf("updated appointment %+v", up)
+	}
+	_, err = f.s.UpdateAppointment(f.ctx, LocA, a.ID, state.AppointmentPatch{EndTime: state.Of(ts("2026-03-01T00:00:00Z"))})
+	f.code(err, state.Invalid, "")
+	_, err = f.s.UpdateAppointment(f.ctx, LocB, a.ID, state.AppointmentPatch{Title: state.Of("x")})
+	f.code(err, state.NotFound, "Appointment")
+	f.must(f.s.DeleteAppointment(f.ctx, LocA, a.ID))
+	f.code(f.s.DeleteAppointment(f.ctx, LocA, a.ID), state.NotFound, "Appointment")
+	if list, _ := f.s.ListAppointments(f.ctx, LocA, Alice); len(list) != 1 || list[0].ID != ApptA {
+		f.t.Errorf("appointments after the delete %v", list)
+	}
+	ev := f.rec.take()
+	if !slices.Equal(types(ev), []string{state.AppointmentCreate, state.AppointmentUpdate, state.AppointmentDelete}) ||
+		ev[0].Appointment == nil || ev[0].Appointment.ID != a.ID || ev[1].Appointment.Title != "Later" || ev[2].Appointment.ID != a.ID {
+		f.t.Errorf("events %v, want AppointmentCreate, AppointmentUpdate, AppointmentDelete of the appointment", types(ev))
+	}
 	b, err := f.s.AddBusiness(f.ctx, fixtures.Business{LocationID: LocA, Name: "Drawn Ltd"})
 	f.must(err)
 	if !fixtures.ValidObjectID(b.ID) || b.DateAdded == 0 {
