@@ -8,6 +8,7 @@
 //	contactsmock spec ops [--spec F]      list its operations
 //	contactsmock spec diff OLD NEW        breaking and non-breaking changes between two documents
 //	contactsmock fixtures generate ...    write generated fixture data
+//	contactsmock version                  the module version, commit and Go version of the binary
 //
 // Run any of them with --help for the flags.
 package main
@@ -58,6 +59,15 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 {
+		// Flags before any command are serve's, except these two, which are about the binary.
+		switch args[0] {
+		case "-h", "-help", "--help":
+			fmt.Fprint(stdout, topUsage)
+			return errHelp
+		case "-version", "--version":
+			cmd, args = "version", args[1:]
+		}
 	}
 	switch cmd {
 	case "serve":
@@ -70,6 +80,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return specCmd(args, stdout, stderr)
 	case "fixtures":
 		return fixturesCmd(args, stdout, stderr)
+	case "version":
+		return versionCmd(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, topUsage)
 		return nil
@@ -82,16 +94,26 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 const topUsage = `contactsmock: a stateful mock of HighLevel's (LeadConnector) Contacts API v2.
 
 Usage:
-  contactsmock [serve] [flags]            start the mock (the default command)
-  contactsmock proxy [--live URL]         forward to the live API, check every answer against our
-                                          document, keep a drift log; --record FILE keeps what passed
-  contactsmock drift --location-id L      probe live and a mock alike; report where live differs
-                                          from our document and the mock from live (token: $CONTACTS_TOKEN)
+  contactsmock [serve] [flags]            start the mock (the default command) and print how to call it
   contactsmock spec validate [--spec F]   load and validate an OpenAPI document
   contactsmock spec ops [--spec F]        list the document's operations
   contactsmock spec diff OLD NEW          breaking and non-breaking changes between two documents
   contactsmock fixtures generate [flags]  write generated fixture data to standard output
-  contactsmock help                       this text
+  contactsmock proxy [--live URL]         forward to the live API, check every answer against our
+                                          document, keep a drift log; --record FILE keeps what passed
+  contactsmock drift --location-id L      probe live and a mock alike; report where live differs
+                                          from our document and the mock from live (token: $CONTACTS_TOKEN)
+  contactsmock version, --version         the module version, commit and Go version of this binary
+  contactsmock help, --help               this text
+
+Most used flags of serve (all of them: contactsmock serve --help):
+  --addr HOST:PORT      where to listen (127.0.0.1:8080; port 0 picks a free one)
+  --seed N              seed of the generated data (42); --contacts N per location (25)
+  --fixtures FILE       start from a fixtures document instead of generated data
+  --state-file PATH     keep the state across restarts
+  --rate-off            no rate limits (or --rate-burst N, --rate-window D, --rate-daily N)
+  --faults FILE         faults in force from the start
+  --webhook-url URL     send every webhook event to URL (repeatable)
 
 Run "contactsmock <command> --help" for a command's flags.
 `

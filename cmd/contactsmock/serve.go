@@ -455,7 +455,8 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 	fmt.Fprintf(&b, "\nTokens for location %s (valid %s):\n", loc, f.tokenTTL)
 	fmt.Fprintf(&b, "  full (contacts.readonly contacts.write):\n    %s\n", full.AccessToken)
 	fmt.Fprintf(&b, "  read-only (contacts.readonly):\n    %s\n", ro.AccessToken)
-	fmt.Fprintf(&b, "\nTry:\n  export BASE=%s LOCATION_ID=%s TOKEN=%s\n", base, loc, full.AccessToken)
+	// Every variable the examples of README.md and docs/ use, in one line to paste.
+	fmt.Fprintf(&b, "\nTry:\n  export BASE=%s LOCATION_ID=%s TOKEN=%s RO=%s\n", base, loc, full.AccessToken, ro.AccessToken)
 	fmt.Fprintf(&b, "  curl -s \"$BASE/contacts/?locationId=$LOCATION_ID&limit=5\" -H \"Authorization: Bearer $TOKEN\" -H \"Version: 2021-07-28\"\n\n")
 	_, err = io.WriteString(w, b.String())
 	return err
