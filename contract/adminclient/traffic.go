@@ -1,4 +1,4 @@
-package contract
+package adminclient
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 // This file: the admin endpoints that shape and record traffic: rate limits, faults and the request
 // journal.
 
-// AdminRateLimits are the mock's limits per (OAuth client, location): Burst requests per Window (a
+// RateLimits are the mock's limits per (OAuth client, location): Burst requests per Window (a
 // Go duration, "10s"), Daily per UTC day; Off counts nothing.
-type AdminRateLimits struct {
+type RateLimits struct {
 	Burst  int    `json:"burst"`
 	Window string `json:"window"`
 	Daily  int    `json:"daily"`
@@ -24,24 +24,24 @@ type AdminRateLimits struct {
 }
 
 // RateLimits reads the limits in force.
-func (a *Admin) RateLimits(ctx context.Context) (AdminRateLimits, error) {
-	var out AdminRateLimits
+func (a *Client) RateLimits(ctx context.Context) (RateLimits, error) {
+	var out RateLimits
 	err := a.call(ctx, http.MethodGet, "/ratelimit", nil, &out)
 	return out, err
 }
 
 // SetRateLimits replaces the limits (every field is sent) and returns them as the mock took them.
 // They are global to the mock; counts already taken stay.
-func (a *Admin) SetRateLimits(ctx context.Context, l AdminRateLimits) (AdminRateLimits, error) {
-	var out AdminRateLimits
+func (a *Client) SetRateLimits(ctx context.Context, l RateLimits) (RateLimits, error) {
+	var out RateLimits
 	err := a.call(ctx, http.MethodPut, "/ratelimit", l, &out)
 	return out, err
 }
 
-// AdminFault is a failure the mock injects (see docs/faults-and-journal.md). Matchers left
+// Fault is a failure the mock injects (see docs/faults-and-journal.md). Matchers left
 // empty match everything: scope a fault to the process's own location (LocationID) so that it
 // never touches another process's requests.
-type AdminFault struct {
+type Fault struct {
 	ID          string            `json:"id,omitempty"`
 	OperationID string            `json:"operationId,omitempty"`
 	Method      string            `json:"method,omitempty"`
@@ -58,9 +58,9 @@ type AdminFault struct {
 	Probability *float64          `json:"probability,omitempty"`
 }
 
-// AdminFaultState is a fault in force and how often it applied.
-type AdminFaultState struct {
-	AdminFault
+// FaultState is a fault in force and how often it applied.
+type FaultState struct {
+	Fault
 	Hits int `json:"hits"`
 	// Remaining counts the applications left of a fault with a count; Expired is set once none is.
 	Remaining *int `json:"remaining,omitempty"`
@@ -68,43 +68,43 @@ type AdminFaultState struct {
 }
 
 // AddFault puts a fault in force and returns it with its id.
-func (a *Admin) AddFault(ctx context.Context, f AdminFault) (AdminFaultState, error) {
-	var out AdminFaultState
+func (a *Client) AddFault(ctx context.Context, f Fault) (FaultState, error) {
+	var out FaultState
 	err := a.call(ctx, http.MethodPost, "/faults", f, &out)
 	return out, err
 }
 
 // Faults lists the faults in force and the seed of their random draws.
-func (a *Admin) Faults(ctx context.Context) (seed int64, faults []AdminFaultState, err error) {
+func (a *Client) Faults(ctx context.Context) (seed int64, faults []FaultState, err error) {
 	var out struct {
-		Seed   int64             `json:"seed"`
-		Faults []AdminFaultState `json:"faults"`
+		Seed   int64        `json:"seed"`
+		Faults []FaultState `json:"faults"`
 	}
 	err = a.call(ctx, http.MethodGet, "/faults", nil, &out)
 	return out.Seed, out.Faults, err
 }
 
 // Fault returns the fault with the id, or an error when there is none.
-func (a *Admin) Fault(ctx context.Context, id string) (AdminFaultState, error) {
+func (a *Client) Fault(ctx context.Context, id string) (FaultState, error) {
 	_, faults, err := a.Faults(ctx)
 	if err != nil {
-		return AdminFaultState{}, err
+		return FaultState{}, err
 	}
 	for _, f := range faults {
 		if f.ID == id {
 			return f, nil
 		}
 	}
-	return AdminFaultState{}, &AdminError{Method: http.MethodGet, Path: "/faults", Status: http.StatusNotFound, Body: "no fault with id " + id}
+	return FaultState{}, &Error{Method: http.MethodGet, Path: "/faults", Status: http.StatusNotFound, Body: "no fault with id " + id}
 }
 
 // DeleteFault takes one fault out of force.
-func (a *Admin) DeleteFault(ctx context.Context, id string) error {
+func (a *Client) DeleteFault(ctx context.Context, id string) error {
 	return a.call(ctx, http.MethodDelete, "/faults/"+url.PathEscape(id), nil, nil)
 }
 
-// AdminRequest is one API request as the mock's journal recorded it (never its token).
-type AdminRequest struct {
+// Request is one API request as the mock's journal recorded it (never its token).
+type Request struct {
 	Seq         uint64  `json:"seq"`
 	Time        string  `json:"time"`
 	DurationMs  float64 `json:"durationMs"`
@@ -130,10 +130,10 @@ type AdminRequest struct {
 // Requests reads the journal, newest first, narrowed by the query (operationId, status such as 429
 // or 4xx, since, limit). The journal is the whole mock's: filter on the process's own location or
 // paths.
-func (a *Admin) Requests(ctx context.Context, query url.Values) (faultSeed int64, requests []AdminRequest, err error) {
+func (a *Client) Requests(ctx context.Context, query url.Values) (faultSeed int64, requests []Request, err error) {
 	var out struct {
-		FaultSeed int64          `json:"faultSeed"`
-		Requests  []AdminRequest `json:"requests"`
+		FaultSeed int64     `json:"faultSeed"`
+		Requests  []Request `json:"requests"`
 	}
 	path := "/requests"
 	if len(query) > 0 {

@@ -1,4 +1,4 @@
-package contract
+package adminclient
 
 import (
 	"context"
@@ -9,20 +9,20 @@ import (
 
 // This file: the admin endpoints of the mock's webhooks.
 
-// AdminWebhook is a webhook registration: a receiver URL, the events it gets (empty: all) and the
+// Webhook is a webhook registration: a receiver URL, the events it gets (empty: all) and the
 // location whose events it gets (empty: every location's). Register with the process's own
 // location so that only its own events arrive. ID, CreatedAt and Stats are answered, never sent.
-type AdminWebhook struct {
-	ID         string            `json:"id"`
-	URL        string            `json:"url"`
-	Events     []string          `json:"events"`
-	LocationID string            `json:"locationId"`
-	CreatedAt  string            `json:"createdAt"`
-	Stats      AdminWebhookStats `json:"stats"`
+type Webhook struct {
+	ID         string       `json:"id"`
+	URL        string       `json:"url"`
+	Events     []string     `json:"events"`
+	LocationID string       `json:"locationId"`
+	CreatedAt  string       `json:"createdAt"`
+	Stats      WebhookStats `json:"stats"`
 }
 
-// AdminWebhookStats counts a registration's deliveries.
-type AdminWebhookStats struct {
+// WebhookStats counts a registration's deliveries.
+type WebhookStats struct {
 	Pending   int `json:"pending"`
 	Delivered int `json:"delivered"`
 	Failed    int `json:"failed"`
@@ -31,31 +31,31 @@ type AdminWebhookStats struct {
 
 // RegisterWebhook registers a receiver (w's URL, Events and LocationID) and returns the
 // registration with its id.
-func (a *Admin) RegisterWebhook(ctx context.Context, w AdminWebhook) (AdminWebhook, error) {
+func (a *Client) RegisterWebhook(ctx context.Context, w Webhook) (Webhook, error) {
 	in := struct {
 		URL        string   `json:"url"`
 		Events     []string `json:"events,omitempty"`
 		LocationID string   `json:"locationId,omitempty"`
 	}{w.URL, w.Events, w.LocationID}
-	var out AdminWebhook
+	var out Webhook
 	err := a.call(ctx, http.MethodPost, "/webhooks", in, &out)
 	return out, err
 }
 
 // Webhook returns one registration with its delivery counts.
-func (a *Admin) Webhook(ctx context.Context, id string) (AdminWebhook, error) {
-	var out AdminWebhook
+func (a *Client) Webhook(ctx context.Context, id string) (Webhook, error) {
+	var out Webhook
 	err := a.call(ctx, http.MethodGet, "/webhooks/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
 // DeleteWebhook removes a registration (what it had queued is dropped).
-func (a *Admin) DeleteWebhook(ctx context.Context, id string) error {
+func (a *Client) DeleteWebhook(ctx context.Context, id string) error {
 	return a.call(ctx, http.MethodDelete, "/webhooks/"+url.PathEscape(id), nil, nil)
 }
 
-// AdminDelivery is one event sent (or to be sent) to one registration, from the delivery log.
-type AdminDelivery struct {
+// Delivery is one event sent (or to be sent) to one registration, from the delivery log.
+type Delivery struct {
 	ID             string `json:"id"`
 	WebhookID      string `json:"webhookId"`
 	EventType      string `json:"eventType"`
@@ -77,9 +77,9 @@ type AdminDelivery struct {
 
 // WebhookDeliveries reads the delivery log, newest first, narrowed by the query (registrationId,
 // eventType, state, contactId, limit).
-func (a *Admin) WebhookDeliveries(ctx context.Context, query url.Values) ([]AdminDelivery, error) {
+func (a *Client) WebhookDeliveries(ctx context.Context, query url.Values) ([]Delivery, error) {
 	var out struct {
-		Deliveries []AdminDelivery `json:"deliveries"`
+		Deliveries []Delivery `json:"deliveries"`
 	}
 	path := "/webhooks/deliveries"
 	if len(query) > 0 {
@@ -90,15 +90,15 @@ func (a *Admin) WebhookDeliveries(ctx context.Context, query url.Values) ([]Admi
 }
 
 // ReplayWebhook sends a logged delivery again (same body, same signature) as a new delivery.
-func (a *Admin) ReplayWebhook(ctx context.Context, deliveryID string) (AdminDelivery, error) {
-	var out AdminDelivery
+func (a *Client) ReplayWebhook(ctx context.Context, deliveryID string) (Delivery, error) {
+	var out Delivery
 	err := a.call(ctx, http.MethodPost, "/webhooks/deliveries/"+url.PathEscape(deliveryID)+"/replay", nil, &out)
 	return out, err
 }
 
 // WebhookPublicKey returns the key the mock signs deliveries with, PEM (SPKI), for
 // webhooksig.ParsePublicKey.
-func (a *Admin) WebhookPublicKey(ctx context.Context) (string, error) {
+func (a *Client) WebhookPublicKey(ctx context.Context) (string, error) {
 	var out struct {
 		PEM string `json:"pem"`
 	}

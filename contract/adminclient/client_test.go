@@ -1,4 +1,4 @@
-package contract
+package adminclient
 
 import (
 	"context"
@@ -65,7 +65,7 @@ func TestAdminCalls(t *testing.T) {
 	}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	a := &Admin{BaseURL: srv.URL, HTTP: srv.Client()}
+	a := &Client{BaseURL: srv.URL, HTTP: srv.Client()}
 
 	must := func(err error) {
 		t.Helper()
@@ -87,7 +87,7 @@ func TestAdminCalls(t *testing.T) {
 	}
 	sent("POST /__admin/tokens", map[string]any{"userType": "Company", "companyId": "Co1", "scopes": []any{"oauth.write"}, "expiresIn": 60.0})
 
-	c, err := a.CreateClient(ctx, AdminClient{RedirectURIs: []string{"loopback"}})
+	c, err := a.CreateClient(ctx, OAuthClient{RedirectURIs: []string{"loopback"}})
 	must(err)
 	if c.ClientID != "c1" || c.ClientSecret != "s1" {
 		t.Errorf("CreateClient = %+v", c)
@@ -99,7 +99,7 @@ func TestAdminCalls(t *testing.T) {
 	if !consent.Deny || consent.UserType != "Company" {
 		t.Errorf("Consent = %+v", consent)
 	}
-	must(a.SetConsent(ctx, AdminConsent{}))
+	must(a.SetConsent(ctx, Consent{}))
 	sent("PUT /__admin/oauth/consent", map[string]any{"deny": false})
 
 	clock, err := a.Clock(ctx)
@@ -113,7 +113,7 @@ func TestAdminCalls(t *testing.T) {
 
 	limits, err := a.RateLimits(ctx)
 	must(err)
-	if limits != (AdminRateLimits{Burst: 100, Window: "10s", Daily: 200000}) {
+	if limits != (RateLimits{Burst: 100, Window: "10s", Daily: 200000}) {
 		t.Errorf("RateLimits = %+v", limits)
 	}
 	limits.Burst, limits.Window = 3, "1s"
@@ -121,7 +121,7 @@ func TestAdminCalls(t *testing.T) {
 	must(err)
 	sent("PUT /__admin/ratelimit", map[string]any{"burst": 3.0, "window": "1s", "daily": 200000.0, "off": false})
 
-	added, err := a.AddFault(ctx, AdminFault{ID: "f-1", OperationID: "get-contact", Status: 503, Count: 1})
+	added, err := a.AddFault(ctx, Fault{ID: "f-1", OperationID: "get-contact", Status: 503, Count: 1})
 	must(err)
 	if added.Remaining == nil || *added.Remaining != 1 {
 		t.Errorf("AddFault = %+v", added)
@@ -132,7 +132,7 @@ func TestAdminCalls(t *testing.T) {
 	if fault.Hits != 1 || !fault.Expired {
 		t.Errorf("Fault = %+v", fault)
 	}
-	var ae *AdminError
+	var ae *Error
 	if _, err := a.Fault(ctx, "nope"); !errors.As(err, &ae) || ae.Status != http.StatusNotFound {
 		t.Errorf("Fault of an unknown id: %v", err)
 	}
@@ -144,7 +144,7 @@ func TestAdminCalls(t *testing.T) {
 		t.Errorf("Requests = %d %+v", seed, reqs)
 	}
 
-	reg, err := a.RegisterWebhook(ctx, AdminWebhook{URL: "http://127.0.0.1:1/h", Events: []string{"ContactCreate"}, LocationID: "L"})
+	reg, err := a.RegisterWebhook(ctx, Webhook{URL: "http://127.0.0.1:1/h", Events: []string{"ContactCreate"}, LocationID: "L"})
 	must(err)
 	if reg.ID != "w1" || reg.CreatedAt == "" {
 		t.Errorf("RegisterWebhook = %+v", reg)
