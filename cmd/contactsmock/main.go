@@ -2,6 +2,7 @@
 // v2) and offers tools around its OpenAPI document and fixture data.
 //
 //	contactsmock [serve] [flags]          start the mock (the default)
+//	contactsmock listen [--forward-to U]  receive the mock's webhooks, verify and print them
 //	contactsmock proxy [--live URL] ...   a validating, recording proxy in front of the live API
 //	contactsmock drift --location-id L    a drift report of live against our document and the mock
 //	contactsmock spec validate [--spec F] check an OpenAPI document
@@ -80,6 +81,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return specCmd(args, stdout, stderr)
 	case "fixtures":
 		return fixturesCmd(args, stdout, stderr)
+	case "listen":
+		return listenCmd(ctx, args, stdout, stderr)
 	case "version":
 		return versionCmd(args, stdout, stderr)
 	case "help":
@@ -95,6 +98,8 @@ const topUsage = `contactsmock: a stateful mock of HighLevel's (LeadConnector) C
 
 Usage:
   contactsmock [serve] [flags]            start the mock (the default command) and print how to call it
+  contactsmock listen [flags]             register with a running mock, verify and print its webhook
+                                          deliveries, forward them to --forward-to URL
   contactsmock spec validate [--spec F]   load and validate an OpenAPI document
   contactsmock spec ops [--spec F]        list the document's operations
   contactsmock spec diff OLD NEW          breaking and non-breaking changes between two documents
@@ -114,6 +119,8 @@ Most used flags of serve (all of them: contactsmock serve --help):
   --rate-off            no rate limits (or --rate-burst N, --rate-window D, --rate-daily N)
   --faults FILE         faults in force from the start
   --webhook-url URL     send every webhook event to URL (repeatable)
+
+Flags of listen: --mock URL (http://127.0.0.1:8080), --forward-to URL, --json, --answer STATUS.
 
 Run "contactsmock <command> --help" for a command's flags.
 `

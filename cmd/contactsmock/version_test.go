@@ -52,7 +52,7 @@ func TestHelpListsTheCommands(t *testing.T) {
 		if code != 0 || errOut != "" {
 			t.Fatalf("%v: %d %q", args, code, errOut)
 		}
-		for _, want := range []string{"serve", "spec validate", "spec ops", "spec diff", "fixtures generate",
+		for _, want := range []string{"serve", "listen", "--forward-to", "spec validate", "spec ops", "spec diff", "fixtures generate",
 			"proxy", "drift", "version", "--addr", "--seed", "--fixtures", "--rate-off", "serve --help"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%v lacks %q", args, want)

@@ -73,6 +73,18 @@ type Delivery struct {
 	ReplayOf  string          `json:"replayOf,omitempty"`
 	Signature string          `json:"signature,omitempty"`
 	Payload   json.RawMessage `json:"payload"`
+	// History has one entry per attempt made.
+	History []Attempt `json:"history"`
+}
+
+// Attempt is one attempt of a delivery: when, the receiver's status (0: no answer), and the wait
+// before the next attempt when one is scheduled.
+type Attempt struct {
+	At         string   `json:"at"`
+	Status     int      `json:"status"`
+	DurationMs float64  `json:"durationMs"`
+	Error      string   `json:"error,omitempty"`
+	RetryInMs  *float64 `json:"retryInMs,omitempty"`
 }
 
 // WebhookDeliveries reads the delivery log, newest first, narrowed by the query (registrationId,
