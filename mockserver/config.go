@@ -15,6 +15,7 @@ import (
 	"github.com/contactsmock/contactsmock/mockserver/journal"
 	"github.com/contactsmock/contactsmock/mockserver/oauth"
 	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
+	"github.com/contactsmock/contactsmock/mockserver/requestlog"
 	"github.com/contactsmock/contactsmock/mockserver/state"
 	"github.com/contactsmock/contactsmock/mockserver/webhooks"
 	"github.com/contactsmock/contactsmock/spec"
@@ -84,6 +85,10 @@ type Config struct {
 	MaxStateBody int64
 	// Logger receives one line per notable event; nil discards.
 	Logger *slog.Logger
+	// RequestLog, when set, receives one line per API request (method, path, operationId,
+	// status, duration, fault; never a token, a query or a body), written off the request's path.
+	// nil (the default) logs no requests. The caller closes it after the server.
+	RequestLog *requestlog.Log
 	// AdminToken, when set, is required on every request of the admin API (/__admin/), as
 	// X-Admin-Token: <token> or Authorization: Bearer <token>, compared in constant time; without it
 	// the admin API answers 401. Empty leaves the admin API open, which is safe only on loopback

@@ -17,6 +17,7 @@ import (
 	"github.com/contactsmock/contactsmock/mockserver/jsonwire"
 	"github.com/contactsmock/contactsmock/mockserver/oauth"
 	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
+	"github.com/contactsmock/contactsmock/mockserver/requestlog"
 	"github.com/contactsmock/contactsmock/spec"
 )
 
@@ -393,30 +394,54 @@ func (s *Server) keepsBodies(op *spec.Operation) bool {
 // the journal's time and its since filter.
 type arrival struct{ real, mock time.Time }
 
-// arrived stamps a request's arrival (nothing when the journal is off).
+// arrived stamps a request's arrival (nothing when neither the journal nor the request log is on).
 func (s *Server) arrived() arrival {
-	if s.journal == nil {
+	if s.journal == nil && s.reqlog == nil {
 		return arrival{}
 	}
 	return arrival{real: time.Now(), mock: s.clock.Now()}
 }
 
-// record journals one request. resp is the answer as written (status 0 when none was); body is its
-// encoded body when the journal keeps bodies.
+// record journals one request and hands it to the request log. resp is the answer as written
+// (status 0 when none was); body is its encoded body when the journal keeps bodies.
 func (s *Server) record(c *call, resp response, body []byte, start arrival, outcome string) {
+	if s.journal == nil && s.reqlog == nil {
+		return
+	}
+	took := time.Since(start.real)
+	var opID, faultID string
+	if c.op != nil {
+		opID = c.op.ID
+	}
+	if c.fault != nil {
+		faultID = c.fault.ID
+	}
+	var msg any // a string, or a list of them (validation)
+	if resp.status >= 400 {
+		switch b := resp.body.(type) {
+		case errorBody:
+			msg = b.Message
+		case map[string]any:
+			msg = b["message"]
+		}
+	}
+	if s.reqlog != nil {
+		s.reqlog.Add(requestlog.Line{Time: start.real, Method: c.r.Method, Path: c.r.URL.Path, OperationID: opID,
+			Status: resp.status, Duration: took, Fault: faultID, Outcome: outcome, Message: logMessage(msg)})
+	}
 	if s.journal == nil {
 		return
 	}
 	e := journal.Entry{
 		Time:     start.mock,
-		Duration: time.Since(start.real),
+		Duration: took,
 		Method:   c.r.Method, Path: c.r.URL.Path, Query: journal.RedactQuery(c.r.URL.RawQuery),
-		Header:  journal.RedactHeader(c.r.Header),
-		Status:  resp.status,
-		Outcome: outcome,
-	}
-	if c.op != nil {
-		e.OperationID = c.op.ID
+		Header:      journal.RedactHeader(c.r.Header),
+		Status:      resp.status,
+		Outcome:     outcome,
+		OperationID: opID,
+		FaultID:     faultID,
+		Message:     msg,
 	}
 	if c.token != nil {
 		e.ClientID, e.LocationID = c.token.ClientID, firstNonEmpty(c.token.LocationID, c.token.CompanyID)
@@ -424,20 +449,28 @@ func (s *Server) record(c *call, resp response, body []byte, start arrival, outc
 	if c.rate != nil {
 		e.Rated, e.Remaining, e.DailyRemaining = true, c.rate.Remaining, c.rate.DailyRemaining
 	}
-	if c.fault != nil {
-		e.FaultID = c.fault.ID
-	}
-	if resp.status >= 400 {
-		switch b := resp.body.(type) {
-		case errorBody:
-			e.Message = b.Message
-		case map[string]any:
-			e.Message = b["message"]
-		}
-	}
 	if s.keepsBodies(c.op) {
 		e.RequestBody, e.ResponseBody = c.body, body
 	}
 	s.logged("journaling a request", s.journal.Record(c.ctx(), e))
 	s.news.Notify()
+}
+
+// logMessage is an answer's message as one line: a list (validation) joined with "; ".
+func logMessage(msg any) string {
+	switch m := msg.(type) {
+	case string:
+		return m
+	case []string:
+		return strings.Join(m, "; ")
+	case []any:
+		parts := make([]string, 0, len(m))
+		for _, v := range m {
+			parts = append(parts, fmt.Sprint(v))
+		}
+		return strings.Join(parts, "; ")
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(msg)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/contactsmock/contactsmock/mockserver/journal"
 	"github.com/contactsmock/contactsmock/mockserver/oauth"
 	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
+	"github.com/contactsmock/contactsmock/mockserver/requestlog"
 	"github.com/contactsmock/contactsmock/mockserver/state"
 	"github.com/contactsmock/contactsmock/mockserver/state/memory"
 	"github.com/contactsmock/contactsmock/mockserver/webhooks"
@@ -41,6 +42,7 @@ type Server struct {
 	journal  journal.Journal // nil when off
 	news     journal.News    // wakes the journal's live streams
 	coverage coverage.Counts
+	reqlog   *requestlog.Log // nil when off
 	hooks    webhooks.Hooks
 	prefetch Prefetcher // nil: nothing to read ahead (the memory defaults)
 	// initial reads the document a shared state was first seeded with (nil: cfg.Initial).
@@ -70,6 +72,7 @@ func New(cfg Config) (*Server, error) {
 		sleep:    clock.Sleep,
 		handlers: map[string]handlerFunc{},
 		log:      cfg.Logger,
+		reqlog:   cfg.RequestLog,
 	}
 	st := cfg.State
 	if st.IDs == nil {

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver"
+	"github.com/contactsmock/contactsmock/mockserver/requestlog"
 )
 
 const usage = `Usage: contactsbench [flags]
@@ -29,7 +31,9 @@ const usage = `Usage: contactsbench [flags]
 Measures the contacts mock on this machine and prints one report:
 
  1. Throughput. The mock (mockserver.New with data from fixtures.Generate, behind a real net/http
-    server on 127.0.0.1, journal on, rate limits counting but set too high to trip) and a bare
+    server on 127.0.0.1, journal on, request log on as contactsmock serve has it, written to a
+    temporary file (--request-log=false without it), rate limits counting but set too high to
+    trip) and a bare
     net/http handler serving a fixed body of the same size as each workload's response run in this
     process. Each workload drives both with --conns keep-alive connections, in --rounds short
     rounds that alternate which goes first, so both see the same machine load; the ratio is per
@@ -63,6 +67,7 @@ type options struct {
 	cpuProfile       string
 	memProfile       string
 	verbose          bool
+	requestLog       bool
 }
 
 func main() {
@@ -109,6 +114,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the throughput workloads to `FILE`; the baseline is then skipped so that the profile holds the mock only")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile to `FILE` after the throughput workloads")
 	fs.BoolVar(&o.verbose, "v", false, "print every round")
+	fs.BoolVar(&o.requestLog, "request-log", true, "run the mock with its request log on (contactsmock serve's default), written to a temporary file; false measures without it")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -164,12 +170,17 @@ func throughput(ctx context.Context, o *options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	main, err := startMock(doc, highLimits)
+	rl, logged, err := benchRequestLog(o)
+	if err != nil {
+		return err
+	}
+	defer logged(stdout)
+	main, err := startMock(doc, highLimits, rl)
 	if err != nil {
 		return err
 	}
 	defer main.hs.Close()
-	limited, err := startMock(doc, mockserver.RateLimits{Burst: 10, Window: 10 * time.Second, Daily: 1_000_000_000})
+	limited, err := startMock(doc, mockserver.RateLimits{Burst: 10, Window: 10 * time.Second, Daily: 1_000_000_000}, rl)
 	if err != nil {
 		return err
 	}
@@ -207,7 +218,11 @@ func throughput(ctx context.Context, o *options, stdout io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	fmt.Fprintf(stdout, "Throughput: default data (%d contacts, seed %d), journal on, auth + scope + location checks, rate-limit accounting, request validation\n", len(main.contacts), o.seed)
+	logNote := "request log on (to a file)"
+	if rl == nil {
+		logNote = "request log off"
+	}
+	fmt.Fprintf(stdout, "Throughput: default data (%d contacts, seed %d), journal on, %s, auth + scope + location checks, rate-limit accounting, request validation\n", len(main.contacts), o.seed, logNote)
 	fmt.Fprintf(stdout, "(each figure is the median over %d rounds; the ratio is mock/baseline within a round, its range over the rounds)\n", o.rounds)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\tbody B\tmock req/s\tbase req/s\tratio\tratio range\tmock p50\tmock p99\tbase p50\tbase p99\terrors\t")
@@ -275,6 +290,50 @@ func throughput(ctx context.Context, o *options, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// benchRequestLog starts the mock's request log on a temporary file, as contactsmock serve runs it
+// on the console (nil with --request-log=false). The function it returns closes the log, reports
+// the lines written and dropped, and removes the file.
+func benchRequestLog(o *options) (*requestlog.Log, func(io.Writer), error) {
+	if !o.requestLog {
+		return nil, func(io.Writer) {}, nil
+	}
+	f, err := os.CreateTemp("", "contactsbench-requests-*.log")
+	if err != nil {
+		return nil, nil, err
+	}
+	rl, err := requestlog.New(requestlog.Options{Out: f})
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, nil, err
+	}
+	return rl, func(w io.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cerr := rl.Close(ctx)
+		f.Close()
+		defer os.Remove(f.Name())
+		data, err := os.ReadFile(f.Name())
+		if err != nil || cerr != nil {
+			fmt.Fprintf(w, "request log: %v %v\n\n", cerr, err)
+			return
+		}
+		lines, dropped := 0, 0
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			switch {
+			case bytes.Contains(line, []byte("msg=request ")):
+				lines++
+			case bytes.Contains(line, []byte("lines dropped")):
+				if i := bytes.Index(line, []byte("dropped=")); i >= 0 {
+					n, _ := strconv.Atoi(string(line[i+len("dropped="):]))
+					dropped += n
+				}
+			}
+		}
+		fmt.Fprintf(w, "request log: %d lines written (%.1f MB), %d dropped\n\n", lines, float64(len(data))/1e6, dropped)
+	}, nil
 }
 
 // merged adds up the rounds of one target.

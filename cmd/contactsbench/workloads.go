@@ -11,6 +11,7 @@ import (
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver"
+	"github.com/contactsmock/contactsmock/mockserver/requestlog"
 )
 
 const apiVersion = "2021-07-28"
@@ -27,8 +28,8 @@ type mockEnv struct {
 	contacts []string // ids of seeded contacts
 }
 
-func startMock(doc fixtures.Document, limits mockserver.RateLimits) (*mockEnv, error) {
-	srv, err := mockserver.New(mockserver.Config{Initial: doc, RateLimits: limits, FaultSeed: 1})
+func startMock(doc fixtures.Document, limits mockserver.RateLimits, rl *requestlog.Log) (*mockEnv, error) {
+	srv, err := mockserver.New(mockserver.Config{Initial: doc, RateLimits: limits, FaultSeed: 1, RequestLog: rl})
 	if err != nil {
 		return nil, err
 	}

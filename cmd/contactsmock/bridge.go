@@ -89,7 +89,7 @@ func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, err)
 		return errUsage
 	}
-	logger, err := newLogger(*logLevel, stderr)
+	logger, err := newLogger(*logLevel, "text", stderr)
 	if err != nil {
 		return err
 	}

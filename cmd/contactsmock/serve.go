@@ -14,10 +14,12 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver"
+	"github.com/contactsmock/contactsmock/mockserver/requestlog"
 	"github.com/contactsmock/contactsmock/spec"
 )
 
@@ -56,6 +58,8 @@ type serveFlags struct {
 	writeTimeout     time.Duration
 	idleTimeout      time.Duration
 	logLevel         string
+	logFormat        string
+	quiet            bool
 	pprofAddr        string
 	// See serve_safety.go.
 	adminToken        string
@@ -113,7 +117,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.readTimeout, "read-timeout", 30*time.Second, "longest `DURATION` to read a request, headers and body")
 	fs.DurationVar(&f.writeTimeout, "write-timeout", 60*time.Second, "longest `DURATION` to write a response (raise it for long latency faults)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 120*time.Second, "`DURATION` an idle keep-alive connection stays open")
-	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error (the request log is at info)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text (key=value lines) or json (one JSON object per line)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no request log (one line per API request: method, path, operationId, status, duration, fault); warnings and errors still show")
 	fs.StringVar(&f.pprofAddr, "pprof", "", "serve net/http/pprof on this loopback `host:port` (e.g. 127.0.0.1:6060), on a listener of its own; off by default")
 	f.registerSafety(fs)
 	f.redis.register(fs)
@@ -184,7 +190,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// making the initial state (mockserver.New waits for it).
 		go func() { _, _ = spec.Default() }()
 	}
-	logger, err := newLogger(f.logLevel, stderr)
+	console := requestlog.Locked(stderr) // the request log and the rest of the log share it
+	logger, err := newLogger(f.logLevel, f.logFormat, console)
 	if err != nil {
 		return err
 	}
@@ -202,6 +209,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer backend.Close()
 	}
+	if !f.quiet && logger.Enabled(ctx, slog.LevelInfo) {
+		rl, err := requestlog.New(requestlog.Options{Out: console, Format: f.logFormat})
+		if err != nil {
+			return err
+		}
+		cfg.RequestLog = rl
+		defer func() {
+			flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = rl.Close(flushCtx) // the lines of the last requests, before the process ends
+		}()
+	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
 		return err
@@ -215,7 +234,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
-		return err
+		return listenError(f.addr, err)
 	}
 	if err := checkAdminExposure(f.addr, ln.Addr(), f.adminToken); err != nil {
 		ln.Close()
@@ -277,12 +296,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+// listenError says what to do when the mock cannot listen on addr.
+func listenError(addr string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("%w: another process listens on %s (another mock?): stop it, or pick another port with --addr 127.0.0.1:8081 (make run ADDR=127.0.0.1:8081), or --addr 127.0.0.1:0 for a free one", err, addr)
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("%w: this user may not listen on %s: pick a port above 1023, e.g. --addr 127.0.0.1:8080", err, addr)
+	}
+	return fmt.Errorf("%w (--addr wants host:port, e.g. 127.0.0.1:8080)", err)
+}
+
+func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
 // rateLimits are the limits the rate flags give.
