@@ -42,6 +42,9 @@ type Spec struct {
 	router *router
 	// webhooks are the events of the x-webhooks extension (see webhooks.go).
 	webhooks map[string]*Webhook
+	// source is the document as loaded; rendered caches it with the servers replaced (render.go).
+	source   []byte
+	rendered rendered
 }
 
 // Operation is one operation of the document, with what the mock and the suites need precomputed.
@@ -173,7 +176,12 @@ func Load(data []byte) (*Spec, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("spec: invalid document: %w", err)
 	}
-	return build(doc)
+	s, err := build(doc)
+	if err != nil {
+		return nil, err
+	}
+	s.source = slices.Clone(data)
+	return s, nil
 }
 
 func build(doc *openapi3.T) (*Spec, error) {

@@ -186,6 +186,7 @@ func New(d Deps) *API {
 	inspectRoutes(route)
 	sub.HandleFunc("/requests/stream", a.stream).Methods(http.MethodGet)
 	a.uiRoutes(a.router)
+	documentRoutes(sub, a)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.Fail(w, r, newError(http.StatusNotFound, fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)))
 	})
