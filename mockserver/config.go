@@ -89,6 +89,12 @@ type Config struct {
 	// status, duration, fault; never a token, a query or a body), written off the request's path.
 	// nil (the default) logs no requests. The caller closes it after the server.
 	RequestLog *requestlog.Log
+	// CORSOrigins are the origins (scheme://host[:port]) whose pages may call the API from a
+	// browser, or "*" for every origin: preflights are answered from the document's operations
+	// and answers expose the rate-limit headers. The admin API stays closed to them, except the
+	// served document (GET /__admin/openapi.yaml and .json). nil (the default): no CORS, and an
+	// OPTIONS request is an unknown route (404), as without it.
+	CORSOrigins []string
 	// AdminToken, when set, is required on every request of the admin API (/__admin/), as
 	// X-Admin-Token: <token> or Authorization: Bearer <token>, compared in constant time; without it
 	// the admin API answers 401. Empty leaves the admin API open, which is safe only on loopback

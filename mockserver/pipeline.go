@@ -347,8 +347,8 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, op *spec.Operatio
 			buf.Reset()
 			_ = encodeJSON(buf, resp.body)
 			for k := range h {
-				if strings.HasPrefix(k, "X-Ratelimit") || k == "Content-Type" {
-					continue
+				if strings.HasPrefix(k, "X-Ratelimit") || k == "Content-Type" || strings.HasPrefix(k, "Access-Control-") || k == "Vary" {
+					continue // the client's quota and CORS (which lets a page read the 500) still hold
 				}
 				delete(h, k) // the replaced answer's own headers do not describe the 500
 			}

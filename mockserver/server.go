@@ -15,6 +15,7 @@ import (
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/admin"
 	"github.com/contactsmock/contactsmock/mockserver/clock"
+	"github.com/contactsmock/contactsmock/mockserver/cors"
 	"github.com/contactsmock/contactsmock/mockserver/coverage"
 	"github.com/contactsmock/contactsmock/mockserver/faults"
 	"github.com/contactsmock/contactsmock/mockserver/ids"
@@ -43,6 +44,7 @@ type Server struct {
 	news     journal.News    // wakes the journal's live streams
 	coverage coverage.Counts
 	reqlog   *requestlog.Log // nil when off
+	cors     *cors.Policy    // nil when off
 	hooks    webhooks.Hooks
 	prefetch Prefetcher // nil: nothing to read ahead (the memory defaults)
 	// initial reads the document a shared state was first seeded with (nil: cfg.Initial).
@@ -86,6 +88,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.store = st.Store
 	s.prefetch = st.Prefetch
+	policy, err := cors.New(cfg.CORSOrigins, s.spec)
+	if err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
+	s.cors = policy
 	if st.OAuth == nil {
 		st.OAuth = oauth.NewMemoryStore(s.clock.Base)
 	}
@@ -425,12 +432,33 @@ func (s *Server) ReplayWebhook(deliveryID string) (WebhookDelivery, error) {
 func (s *Server) WebhookPublicKey() ed25519.PublicKey { return s.hooks.PublicKey() }
 
 // ServeHTTP routes admin requests to the admin API, the consent step to its page, and everything
-// else through the API pipeline.
+// else through the API pipeline. CORS (Config.CORSOrigins) comes first: it answers preflights and
+// lets pages of the allowed origins read the API's answers and the served document, never the
+// rest of the admin API, nor the consent page (a navigation, not a call).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	admin := strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin"
+	isAdmin := strings.HasPrefix(r.URL.Path, "/__admin/") || r.URL.Path == "/__admin"
+	if s.cors != nil {
+		_, doc := admin.DocumentPaths[r.URL.Path]
+		preflight := cors.Preflight(r)
+		switch {
+		case isAdmin && !doc, !isAdmin && consentPaths[r.URL.Path]:
+			// Never a CORS resource (the admin API's guard refuses its preflights and strips
+			// Access-Control-* headers as well).
+		case preflight && doc:
+			if s.cors.ServeDocumentPreflight(w, r) {
+				return
+			}
+		case preflight:
+			if s.cors.ServePreflight(w, r) {
+				return
+			}
+		default:
+			s.cors.Decorate(w.Header(), r)
+		}
+	}
 	if s.prefetch != nil {
 		var tok, loc string
-		if !admin {
+		if !isAdmin {
 			tok = bearer(r.Header.Get("Authorization"))
 			loc = s.auth.ClaimedLocation(tok)
 		}
@@ -440,14 +468,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// any other refusal (the journal is likely down too: that is logged).
 			start := s.arrived()
 			sent, _ := s.write(w, r, nil, nil, errorResponse(toAPIError(err)))
-			if !admin {
+			if !isAdmin {
 				s.record(&call{r: r}, sent, nil, start, "")
 			}
 			return
 		}
 		r = r.WithContext(ctx)
 	}
-	if admin {
+	if isAdmin {
 		s.admin.ServeHTTP(w, r)
 		return
 	}

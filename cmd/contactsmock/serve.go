@@ -47,6 +47,7 @@ type serveFlags struct {
 	redirectURIs     []string
 	clientsFile      string
 	webhookURLs      []string
+	corsOrigins      []string
 	webhookKey       string
 	webhookRetry     mockserver.WebhookRetry
 	webhookPolicy    string
@@ -100,6 +101,10 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.clientsFile, "clients", "", "JSON `FILE` with more OAuth clients: [{clientId, clientSecret, redirectUris, scopes?, grants?, companyId?}]")
 	fs.Func("webhook-url", "register `URL` at start for every event of every location (repeatable)", func(v string) error {
 		f.webhookURLs = append(f.webhookURLs, v)
+		return nil
+	})
+	fs.Func("cors", "let browser pages of `ORIGIN` (scheme://host[:port], or * for any) call the API (repeatable): preflights are answered from the document, answers expose the rate-limit headers; the admin API stays closed to them, except GET /__admin/openapi.yaml|json", func(v string) error {
+		f.corsOrigins = append(f.corsOrigins, v)
 		return nil
 	})
 	fs.StringVar(&f.webhookKey, "webhook-key", "", "Ed25519 private key signing webhooks (`FILE`, PEM PKCS#8, e.g. from openssl genpkey -algorithm ed25519); generated at start by default")
@@ -370,6 +375,7 @@ func (f *serveFlags) config(logger *slog.Logger) (mockserver.Config, error) {
 		Logger:           logger,
 		RedirectURIs:     f.redirectURIs,
 		WebhookURLs:      f.webhookURLs,
+		CORSOrigins:      f.corsOrigins,
 		WebhookRetry:     f.webhookRetry,
 		WebhookTimeout:   f.webhookTimeout,
 		WebhookQueueSize: f.webhookQueue,
@@ -455,6 +461,10 @@ func printBanner(w io.Writer, srv *mockserver.Server, base string, f *serveFlags
 	fmt.Fprintf(&b, "  inspector:      %s/__admin/ui/ (open it in a browser)\n", base)
 	fmt.Fprintf(&b, "  admin API:      %s/__admin/health%s\n", base, adminNote(f))
 	fmt.Fprintf(&b, "  webhook key:    %s/__admin/webhooks/public-key\n", base)
+	fmt.Fprintf(&b, "  the document:   %s/__admin/openapi.yaml (and .json), its server this mock\n", base)
+	if len(f.corsOrigins) > 0 {
+		fmt.Fprintf(&b, "  CORS:           pages of %s may call the API\n", strings.Join(f.corsOrigins, ", "))
+	}
 	lim := srv.RateLimits()
 	if lim.Off {
 		fmt.Fprintf(&b, "  rate limits:    off\n")
