@@ -91,12 +91,12 @@ fmt-check:
 ## bridge never imports contract or suites, and only bridge/inprocess imports mockserver;
 ## spec/specdiff and bridge/shape import nothing of ours but spec; contract/adminclient and listen
 ## import neither the mock, the contract library nor Ginkgo/Gomega) and ARCHITECTURE.md's inside the
-## mock (no subsystem imports the handlers, mockserver, or the admin API; the state packages, clock
-## and ids import no HTTP code)
+## mock (no subsystem imports the handlers, mockserver, or the admin API; the state packages, clock,
+## ids, jsonwire and requestlog import no HTTP code)
 imports:
 	@$(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' $(PKGS) | awk -v m="$(MODULE)" '\
 	  { pkg=$$1; sub_=(index(pkg, m"/mockserver/")==1 && pkg != m"/mockserver/admin"); \
-	    st=(pkg ~ m"/mockserver/(state|clock|ids|jsonwire|coverage|redis)(/|$$)" && pkg !~ m"/redistest$$"); \
+	    st=(pkg ~ m"/mockserver/(state|clock|ids|jsonwire|coverage|redis|requestlog)(/|$$)" && pkg !~ m"/redistest$$"); \
 	    for (i=2;i<=NF;i++) { imp=$$i; \
 	    if (sub_ && (imp == m"/mockserver" || imp == m"/mockserver/admin")) bad=bad pkg" imports "imp"\n"; \
 	    if (pkg == m"/mockserver/admin" && imp == m"/mockserver") bad=bad pkg" imports "imp"\n"; \
@@ -178,7 +178,7 @@ FUZZ_TARGETS := \
 	./fixtures:FuzzTimestampWireForm ./spec:FuzzBodyPlans ./mockserver/state:FuzzOptString \
 	./mockserver/jsonwire:FuzzAppendMatchesEncoding ./mockserver/jsonwire:FuzzDecodeAny ./mockserver/jsonwire:FuzzUnmarshal \
 	./mockserver/state/memory:FuzzCompareLowered ./mockserver/state/memory:FuzzTagKey \
-	./bridge/shape:FuzzOfCompare
+	./bridge/shape:FuzzOfCompare ./mockserver/requestlog:FuzzLinesAsSlogWritesThem
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "== $$fn ($$pkg, $(FUZZTIME))"; \

@@ -6,14 +6,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
 	"github.com/contactsmock/contactsmock/mockserver/ratelimit"
+	"github.com/contactsmock/contactsmock/mockserver/requestlog"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing but reuses its header map, so a benchmark
@@ -83,13 +87,17 @@ func BenchmarkPipeline(b *testing.B) {
 
 // benchServer is a mock with the default generated data (as contactsbench and make run use), limits
 // that count but never trip, the journal on, and a token with both scopes.
-func benchServer(b *testing.B) (*Server, fixtures.Document, string) {
+func benchServer(b *testing.B, mutate ...func(*Config)) (*Server, fixtures.Document, string) {
 	b.Helper()
 	doc, err := fixtures.Generate(fixtures.GenerateOptions{Seed: 42})
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(Config{Initial: doc, RateLimits: RateLimits{Burst: 1 << 40, Window: 10 * time.Second, Daily: 1 << 40}, FaultSeed: 1})
+	cfg := Config{Initial: doc, RateLimits: RateLimits{Burst: 1 << 40, Window: 10 * time.Second, Daily: 1 << 40}, FaultSeed: 1}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,32 +141,77 @@ func benchRequests(doc fixtures.Document, token string) map[string]func() *http.
 // gets a new body (a new email: the location refuses duplicates) on the same request each time.
 func BenchmarkPipelineOps(b *testing.B) {
 	for _, name := range []string{"get-contact", "get-contacts", "create-contact"} {
-		b.Run(name, func(b *testing.B) {
-			srv, doc, token := benchServer(b)
-			r := benchRequests(doc, token)[name]()
-			loc := doc.Locations[0].ID
-			w := &discardWriter{h: http.Header{}}
-			var body []byte
-			rd := bytes.NewReader(nil)
-			n := 0
-			b.ReportAllocs()
-			for b.Loop() {
-				if r.Method == http.MethodPost {
-					n++
-					body = append(body[:0], `{"locationId":"`+loc+`","firstName":"Bench","email":"pipeline`...)
-					body = strconv.AppendInt(body, int64(n), 10)
-					body = append(body, `@example.com","tags":["bench"]}`...)
-					rd.Reset(body)
-					r.Body, r.ContentLength = io.NopCloser(rd), int64(len(body))
-				}
-				clear(w.h)
-				srv.ServeHTTP(w, r)
-				if w.status >= 300 {
-					b.Fatalf("status %d", w.status)
-				}
+		for _, logged := range []bool{false, true} {
+			sub := name
+			if logged {
+				sub += "/request-log"
 			}
-		})
+			b.Run(sub, func(b *testing.B) {
+				var rl *requestlog.Log
+				if logged {
+					rl = benchRequestLog(b)
+				}
+				srv, doc, token := benchServer(b, func(c *Config) { c.RequestLog = rl })
+				r := benchRequests(doc, token)[name]()
+				loc := doc.Locations[0].ID
+				w := &discardWriter{h: http.Header{}}
+				var body []byte
+				rd := bytes.NewReader(nil)
+				n := 0
+				b.ReportAllocs()
+				cpu := processCPU()
+				for b.Loop() {
+					if r.Method == http.MethodPost {
+						n++
+						body = append(body[:0], `{"locationId":"`+loc+`","firstName":"Bench","email":"pipeline`...)
+						body = strconv.AppendInt(body, int64(n), 10)
+						body = append(body, `@example.com","tags":["bench"]}`...)
+						rd.Reset(body)
+						r.Body, r.ContentLength = io.NopCloser(rd), int64(len(body))
+					}
+					clear(w.h)
+					srv.ServeHTTP(w, r)
+					if w.status >= 300 {
+						b.Fatalf("status %d", w.status)
+					}
+				}
+				if rl != nil {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+					defer cancel()
+					if err := rl.Close(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				// The request log's writer runs on another goroutine: ns/op misses it, the
+				// process's CPU time does not.
+				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			})
+		}
 	}
+}
+
+// benchRequestLog is a request log writing to a file, as contactsmock serve's writes to a console.
+func benchRequestLog(b *testing.B) *requestlog.Log {
+	b.Helper()
+	f, err := os.Create(filepath.Join(b.TempDir(), "requests.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	rl, err := requestlog.New(requestlog.Options{Out: f})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rl
+}
+
+// processCPU is the CPU time the process has used, user and system, in nanoseconds.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // BenchmarkAuthorize measures the token lookup, scope and location checks of one request.
