@@ -90,7 +90,8 @@ fmt-check:
 ## contract, suites, Ginkgo or Gomega; contract never imports mockserver; nothing imports cmd;
 ## bridge never imports contract or suites, and only bridge/inprocess imports mockserver;
 ## spec/specdiff and bridge/shape import nothing of ours but spec; contract/adminclient and listen
-## import neither the mock, the contract library nor Ginkgo/Gomega) and ARCHITECTURE.md's inside the
+## import neither the mock, the contract library nor Ginkgo/Gomega; mocktest neither the contract
+## library nor Ginkgo/Gomega; the Go examples nothing of ours (their tests use mocktest)) and ARCHITECTURE.md's inside the
 ## mock (no subsystem imports the handlers, mockserver, or the admin API; the state packages, clock,
 ## ids, jsonwire and requestlog import no HTTP code)
 imports:
@@ -109,7 +110,9 @@ imports:
 	    if (pkg ~ m"/bridge" && (imp ~ m"/contract" || imp ~ m"/suites" || imp ~ /onsi\/(ginkgo|gomega)/)) bad=bad pkg" imports "imp"\n"; \
 	    if (pkg ~ m"/bridge" && pkg !~ m"/bridge/inprocess$$" && imp ~ m"/mockserver") bad=bad pkg" imports "imp"\n"; \
 	    if ((pkg ~ m"/spec/specdiff$$" || pkg ~ m"/bridge/shape$$") && index(imp, m"/")==1 && imp != m"/spec") bad=bad pkg" imports "imp"\n"; \
-	    if ((pkg ~ m"/contract/adminclient$$" || pkg ~ m"/listen$$") && (imp ~ m"/mockserver" || imp == m"/contract" || imp ~ /onsi\/(ginkgo|gomega)/)) bad=bad pkg" imports "imp"\n"; } } \
+	    if ((pkg ~ m"/contract/adminclient$$" || pkg ~ m"/listen$$") && (imp ~ m"/mockserver" || imp == m"/contract" || imp ~ /onsi\/(ginkgo|gomega)/)) bad=bad pkg" imports "imp"\n"; \
+	    if ((pkg ~ m"/mocktest$$" || pkg ~ m"/examples/") && (imp == m"/contract" || imp ~ m"/suites" || imp ~ /onsi\/(ginkgo|gomega)/)) bad=bad pkg" imports "imp"\n"; \
+	    if (pkg ~ m"/examples/" && index(imp, m"/")==1) bad=bad pkg" imports "imp"\n"; } } \
 	  END { if (bad != "") { printf "imports against DESIGN.md:\n%s", bad; exit 1 } }'
 	@echo "import direction: ok"
 
