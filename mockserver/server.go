@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -391,7 +392,7 @@ func (s *Server) EndStreams() { s.admin.EndStreams() }
 // PublicAdminPaths are the admin paths pages of any origin may read (the served OpenAPI
 // document): the cross-origin rules of the admin API do not apply to them, the Host rule and the
 // admin token do.
-var PublicAdminPaths = []string{"/__admin/openapi.yaml", "/__admin/openapi.json"}
+var PublicAdminPaths = slices.Sorted(maps.Keys(admin.DocumentPaths))
 
 // RegisterWebhook registers a receiver: every event (events nil) or the listed ones, of every
 // location (locationID empty) or of one. An invalid URL or event name is refused (422 through the
