@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -55,15 +54,8 @@ func parseListen(args []string, stderr io.Writer) (*listenFlags, error) {
 		fmt.Fprint(stderr, listenUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, errHelp
-		}
-		return nil, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "listen takes no arguments, got %q\n", fs.Args())
-		return nil, errUsage
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return nil, err
 	}
 	for name, v := range map[string]string{"--mock": f.mock, "--forward-to": f.forwardTo} {
 		if v == "" && name == "--forward-to" {

@@ -17,6 +17,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -55,6 +56,22 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 var errHelp = errors.New("help shown")
+
+// parseFlags parses a command's flags, which take no positional arguments: errHelp after --help,
+// errUsage (explained on stderr by the flag package or here) for anything wrong.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s takes no arguments, got %q\n", fs.Name(), fs.Args())
+		return errUsage
+	}
+	return nil
+}
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"

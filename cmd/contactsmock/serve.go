@@ -148,15 +148,8 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 		fmt.Fprint(stderr, serveUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, errHelp
-		}
-		return nil, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "serve takes no arguments, got %q\n", fs.Args())
-		return nil, errUsage
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return nil, err
 	}
 	if err := f.gen.check(stderr); err != nil {
 		return nil, err

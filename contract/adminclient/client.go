@@ -38,6 +38,27 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("adminclient: %s %s answered %d: %s", e.Method, e.Path, e.Status, e.Body)
 }
 
+// newRequest is a request of the admin API: the admin token when there is one, and JSON asked for
+// (some endpoints answer another media type unless asked: the webhook key).
+func (a *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(a.BaseURL, "/")+"/__admin"+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if a.Token != "" {
+		req.Header.Set("X-Admin-Token", a.Token)
+	}
+	return req, nil
+}
+
+func (a *Client) httpClient() *http.Client {
+	if a.HTTP != nil {
+		return a.HTTP
+	}
+	return defaultHTTP
+}
+
 func (a *Client) call(ctx context.Context, method, path string, in, out any) error {
 	var rd io.Reader
 	if in != nil {
@@ -47,23 +68,14 @@ func (a *Client) call(ctx context.Context, method, path string, in, out any) err
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(a.BaseURL, "/")+"/__admin"+path, rd)
+	req, err := a.newRequest(ctx, method, path, rd)
 	if err != nil {
 		return fmt.Errorf("adminclient: %s: %w", path, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	// Some admin endpoints answer another media type unless asked for JSON (the webhook key).
-	req.Header.Set("Accept", "application/json")
-	if a.Token != "" {
-		req.Header.Set("X-Admin-Token", a.Token)
-	}
-	hc := a.HTTP
-	if hc == nil {
-		hc = defaultHTTP
-	}
-	resp, err := hc.Do(req)
+	resp, err := a.httpClient().Do(req)
 	if err != nil {
 		return fmt.Errorf("adminclient: %s %s: %w", method, path, err)
 	}
@@ -108,19 +120,11 @@ const adminRealm = `realm="contactsmock admin"`
 // Probe finds out whether the target has the mock's admin API and whether it takes the admin
 // token. An error means the target did not answer at all.
 func (a *Client) Probe(ctx context.Context) (API, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(a.BaseURL, "/")+"/__admin/health", nil)
+	req, err := a.newRequest(ctx, http.MethodGet, "/health", nil)
 	if err != nil {
 		return Absent, fmt.Errorf("adminclient: probe: %w", err)
 	}
-	req.Header.Set("Accept", "application/json")
-	if a.Token != "" {
-		req.Header.Set("X-Admin-Token", a.Token)
-	}
-	hc := a.HTTP
-	if hc == nil {
-		hc = defaultHTTP
-	}
-	resp, err := hc.Do(req)
+	resp, err := a.httpClient().Do(req)
 	if err != nil {
 		return Absent, fmt.Errorf("adminclient: %s does not answer: %w", a.BaseURL, err)
 	}
