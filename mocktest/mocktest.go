@@ -74,7 +74,9 @@ func WithFixturesFile(path string) Option { return func(s *settings) { s.fixture
 
 // WithRateLimits sets the limits per (OAuth client, location); zero fields keep the live
 // defaults (100 per 10 s, 200,000 a day). mockserver.RateLimits{Off: true} turns them off.
-func WithRateLimits(l mockserver.RateLimits) Option { return func(s *settings) { s.cfg.RateLimits = l } }
+func WithRateLimits(l mockserver.RateLimits) Option {
+	return func(s *settings) { s.cfg.RateLimits = l }
+}
 
 // WithFaults puts faults in force from the start (more: Admin.AddFault).
 func WithFaults(f ...mockserver.Fault) Option {

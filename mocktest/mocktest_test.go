@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/contactsmock/contactsmock/fixtures"
-	"github.com/contactsmock/contactsmock/mocktest"
 	"github.com/contactsmock/contactsmock/mockserver"
+	"github.com/contactsmock/contactsmock/mocktest"
 )
 
 // get sends a GET with the mock's full token and decodes the answer.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,35 @@ func TestServeRequestLog(t *testing.T) {
 			}
 			if _, err := time.Parse(time.RFC3339Nano, first["time"].(string)); err != nil {
 				t.Errorf("time: %v", err)
+			}
+		})
+	}
+}
+
+// TestErrorsSayWhatToDo: the console's errors for the usual mistakes name the way out.
+func TestErrorsSayWhatToDo(t *testing.T) {
+	p := startMain(t)
+	addr := strings.TrimPrefix(p.base, "http://")
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a port in use", []string{"serve", "--addr", addr}, "another process listens on " + addr + " (another mock?): stop it, or pick another port with --addr"},
+		{"a bad log level", []string{"serve", "--addr", "127.0.0.1:0", "--log-level", "loud"}, `--log-level "loud": want debug, info, warn or error`},
+		{"a bad log format", []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "xml"}, `--log-format "xml": want text or json`},
+		{"listen without a mock", []string{"listen", "--mock", deadURL}, "no mock answers at " + deadURL + ": start one (contactsmock serve, or make run) or point --mock at it"},
+		{"listen with a bad URL", []string{"listen", "--mock", "127.0.0.1:8080"}, "want an absolute http or https URL"},
+		{"listen with a bad answer", []string{"listen", "--answer", "99"}, "--answer 99: want an HTTP status from 200 to 599"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := run(t, tt.args...)
+			if code == 0 || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, %q; want an error saying %q", code, errOut, tt.want)
 			}
 		})
 	}
