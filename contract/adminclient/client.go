@@ -34,6 +34,7 @@ type Error struct {
 	Body         string
 }
 
+// Error implements error: the call and the mock's answer.
 func (e *Error) Error() string {
 	return fmt.Sprintf("adminclient: %s %s answered %d: %s", e.Method, e.Path, e.Status, e.Body)
 }

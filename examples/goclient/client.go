@@ -42,6 +42,7 @@ type APIError struct {
 	Message string
 }
 
+// Error implements error: the status and the message.
 func (e *APIError) Error() string { return fmt.Sprintf("goclient: %d %s", e.Status, e.Message) }
 
 // CreateContact creates a contact and returns it as stored.

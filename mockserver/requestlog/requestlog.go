@@ -287,6 +287,7 @@ type locked struct {
 	w  io.Writer
 }
 
+// Write writes p to the underlying writer, one call at a time.
 func (l *locked) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
