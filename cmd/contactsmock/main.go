@@ -137,6 +137,7 @@ Most used flags of serve (all of them: contactsmock serve --help):
   --faults FILE         faults in force from the start
   --webhook-url URL     send every webhook event to URL (repeatable)
   --cors ORIGIN         let browser pages of ORIGIN (or *) call the API (repeatable)
+  --redis URL           keep all state in Redis, shared by every replica on it
   --quiet               no request log; --log-format json for machine-readable logs
 
 Flags of listen: --mock URL (http://127.0.0.1:8080), --forward-to URL, --json, --answer STATUS.

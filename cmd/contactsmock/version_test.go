@@ -53,7 +53,7 @@ func TestHelpListsTheCommands(t *testing.T) {
 			t.Fatalf("%v: %d %q", args, code, errOut)
 		}
 		for _, want := range []string{"serve", "listen", "--forward-to", "spec validate", "spec ops", "spec diff", "fixtures generate",
-			"proxy", "drift", "version", "--addr", "--seed", "--fixtures", "--rate-off", "--cors", "--quiet", "serve --help"} {
+			"proxy", "drift", "version", "--addr", "--seed", "--fixtures", "--rate-off", "--cors", "--redis", "--quiet", "serve --help"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%v lacks %q", args, want)
 			}
