@@ -100,7 +100,7 @@ func TestCORSAnswers(t *testing.T) {
 			t.Errorf("%d: Access-Control-Allow-Origin %q, Vary %q", r.Status, r.Header.Get("Access-Control-Allow-Origin"), r.Header.Values("Vary"))
 		}
 		exposed := r.Header.Get("Access-Control-Expose-Headers")
-		for _, name := range []string{"X-RateLimit-Remaining", "X-RateLimit-Daily-Remaining", "X-RateLimit-Daily-Reset", "Retry-After"} {
+		for _, name := range []string{"X-RateLimit-Remaining", "X-RateLimit-Daily-Remaining", "X-RateLimit-Daily-Reset", "Retry-After", "X-Trace-Id"} {
 			if !strings.Contains(exposed, name) {
 				t.Errorf("%d: %s not exposed: %q", r.Status, name, exposed)
 			}

@@ -19,9 +19,9 @@ const Any = "*"
 const MaxAge = "600"
 
 // Exposed are the answer headers a page may read besides the safelisted ones: the live API's
-// rate-limit headers and Retry-After.
+// rate-limit headers, Retry-After and the trace id a page quotes when it reports a failure.
 var Exposed = strings.Join([]string{"X-RateLimit-Max", "X-RateLimit-Remaining", "X-RateLimit-Interval-Milliseconds",
-	"X-RateLimit-Limit-Daily", "X-RateLimit-Daily-Remaining", "X-RateLimit-Daily-Reset", "Retry-After"}, ", ")
+	"X-RateLimit-Limit-Daily", "X-RateLimit-Daily-Remaining", "X-RateLimit-Daily-Reset", "Retry-After", "X-Trace-Id"}, ", ")
 
 // methods are those a preflight may ask about.
 var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
